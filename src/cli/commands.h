@@ -1,0 +1,11 @@
+// The `kairos` subcommands. Each add_*_command registers one subcommand, its flags and
+// its --help on `app`; when it runs, it stores the process exit status in `exit_code`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace kairos::cli {
+
+void add_serve_command(CLI::App& app, int& exit_code);
+
+}  // namespace kairos::cli

@@ -1,0 +1,22 @@
+// kairos: time and order for distributed systems. One binary, several subcommands.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "kairos/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "kairos: time and order for distributed systems.\n"
+      "A time service that speaks NTPv4 and keeps a disciplined virtual clock, bounded time\n"
+      "for every process, and order without clocks (logical clocks, timestamp oracle).",
+      "kairos"};
+  app.set_version_flag("-V,--version", std::string("kairos ") + std::string(kairos::kVersion));
+  app.require_subcommand(1);
+  app.footer("Run 'kairos SUBCOMMAND --help' for a subcommand's flags. Docs: docs/README.md");
+
+  int exit_code = 0;
+  kairos::cli::add_serve_command(app, exit_code);
+
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

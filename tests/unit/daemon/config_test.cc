@@ -1,0 +1,74 @@
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace kairos::daemon {
+namespace {
+
+TEST(Config, EmbeddedDefaultParses) {
+  Result<Config> c = parse_config(default_config_text(), "default");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->log_level, "info");
+  EXPECT_TRUE(c->state_dir.empty());
+}
+
+TEST(Config, UnknownKeyNamesTheKeyAndLine) {
+  Result<Config> c = parse_config("log_level = \"info\"\n\nlog_levle = \"debug\"\n", "k.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "k.toml:3: unknown key 'log_levle'");
+}
+
+TEST(Config, WrongTypeNamesTheKeyAndLine) {
+  Result<Config> c = parse_config("state_dir = 5\n", "k.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "k.toml:1: state_dir: expected a string");
+}
+
+TEST(Config, BadLogLevelIsRejected) {
+  Result<Config> c = parse_config("log_level = \"loud\"\n", "k.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("k.toml:1: log_level: unknown log level 'loud'"),
+            std::string::npos);
+}
+
+TEST(Config, SyntaxErrorNamesLineAndColumn) {
+  Result<Config> c = parse_config("log_level = \n", "k.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message().rfind("k.toml:1:", 0), 0u) << c.status().message();
+}
+
+TEST(Config, MissingFileIsNotFound) {
+  Result<Config> c = load_config_file("/nonexistent/kairos.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(c.status().message().find("/nonexistent/kairos.toml"), std::string::npos);
+}
+
+TEST(StateDir, CreatedWhereConfiguredOrUnderXdg) {
+  const auto base = std::filesystem::temp_directory_path() /
+                    ("kairos-state-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(base);
+  Result<std::filesystem::path> explicit_dir = prepare_state_dir(base / "a" / "b");
+  ASSERT_TRUE(explicit_dir.ok()) << explicit_dir.status().ToString();
+  EXPECT_TRUE(std::filesystem::is_directory(base / "a" / "b"));
+
+  ::setenv("XDG_STATE_HOME", (base / "xdg").c_str(), 1);
+  Result<std::filesystem::path> xdg = prepare_state_dir({});
+  ASSERT_TRUE(xdg.ok());
+  EXPECT_EQ(*xdg, base / "xdg" / "kairos");
+  EXPECT_TRUE(std::filesystem::is_directory(*xdg));
+  ::unsetenv("XDG_STATE_HOME");
+
+  // A file in the way is a clear error, not a crash.
+  std::filesystem::create_directories(base);
+  { std::FILE* f = std::fopen((base / "file").c_str(), "w"); std::fclose(f); }
+  Result<std::filesystem::path> blocked = prepare_state_dir(base / "file" / "sub");
+  EXPECT_FALSE(blocked.ok());
+  std::filesystem::remove_all(base);
+}
+
+}  // namespace
+}  // namespace kairos::daemon
