@@ -30,6 +30,10 @@ class Clock {
   virtual MonoTime monotonic() const = 0;
   // Blocks until monotonic() >= deadline.
   virtual void sleep_until(MonoTime deadline) const = 0;
+  // Maps a reading of the machine's realtime clock taken outside this object (a kernel
+  // socket timestamp, a file's mtime written by this host) onto this clock's scale, so
+  // such stamps agree with realtime(). Identity unless the clock is shifted.
+  virtual UnixTime from_system_realtime(UnixTime system_reading) const { return system_reading; }
 };
 
 class SystemClock final : public Clock {
@@ -69,6 +73,9 @@ class ClockWrapper : public Clock {
   UnixTime realtime() const override { return target_.realtime(); }
   MonoTime monotonic() const override { return target_.monotonic(); }
   void sleep_until(MonoTime deadline) const override { target_.sleep_until(deadline); }
+  UnixTime from_system_realtime(UnixTime t) const override {
+    return target_.from_system_realtime(t);
+  }
 
  protected:
   const Clock& target() const { return target_; }
@@ -83,8 +90,9 @@ class ShiftedClock final : public ClockWrapper {
  public:
   ShiftedClock(const Clock& target, Duration offset, double drift_ppm);
   UnixTime realtime() const override;
-  // The shift at a given monotonic instant; the same mapping applies to kernel socket
-  // timestamps taken on the target clock.
+  // Kernel timestamps get the same shift as realtime().
+  UnixTime from_system_realtime(UnixTime system_reading) const override;
+  // The shift at a given monotonic instant.
   Duration shift_at(MonoTime mono) const;
 
  private:

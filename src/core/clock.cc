@@ -80,4 +80,8 @@ UnixTime ShiftedClock::realtime() const {
   return target().realtime() + shift_at(target().monotonic());
 }
 
+UnixTime ShiftedClock::from_system_realtime(UnixTime system_reading) const {
+  return target().from_system_realtime(system_reading) + shift_at(target().monotonic());
+}
+
 }  // namespace kairos

@@ -47,6 +47,10 @@ TEST(ShiftedClock, AddsOffsetAndDrift) {
   base.advance(seconds(100));  // 100 s at 100 ppm = 10 ms more
   EXPECT_EQ(shifted.realtime() - base.realtime(), milliseconds(260));
   EXPECT_EQ(shifted.monotonic(), base.monotonic());
+  // A kernel timestamp taken on the base clock lands on the shifted scale.
+  const UnixTime kernel_stamp = base.realtime() - milliseconds(3);
+  EXPECT_EQ(shifted.from_system_realtime(kernel_stamp), shifted.realtime() - milliseconds(3));
+  EXPECT_EQ(base.from_system_realtime(kernel_stamp), kernel_stamp);
 }
 
 TEST(ClockWrapper, OverridingOneMethodKeepsTheRest) {
