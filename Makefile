@@ -24,7 +24,7 @@ run: release
 
 fuzz: deps
 	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
 
 # Everything under ASan+UBSan (g++), then the fuzz targets under clang's libFuzzer.
 test: dev fuzz
