@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "kairos/ntp_timestamp.h"
 #include "kairos/time.h"
@@ -86,5 +87,12 @@ constexpr std::uint32_t refid_from_ascii(const char (&s)[5]) {
          (static_cast<std::uint32_t>(static_cast<unsigned char>(s[2])) << 8) |
          static_cast<std::uint32_t>(static_cast<unsigned char>(s[3]));
 }
+
+// The refid as text: four ASCII characters at stratum 0–1 ("LOCL", "GPS"), a dotted IPv4
+// address above (RFC 5905 §7.3).
+std::string reference_id_text(std::uint32_t reference_id, std::uint8_t stratum);
+
+// "unsynchronized", "synchronized", "free-running", "stale".
+const char* sync_status_name(SyncStatus status);
 
 }  // namespace kairos

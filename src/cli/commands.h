@@ -7,5 +7,7 @@
 namespace kairos::cli {
 
 void add_serve_command(CLI::App& app, int& exit_code);
+void add_status_command(CLI::App& app, int& exit_code);
+void add_wait_sync_command(CLI::App& app, int& exit_code);
 
 }  // namespace kairos::cli

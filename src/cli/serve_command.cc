@@ -18,6 +18,7 @@ struct ServeFlags {
   std::string config_file;
   std::string state_dir;
   std::string log_level;
+  std::string http_listen;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -34,6 +35,13 @@ int run_serve(const ServeFlags& flags) {
   // Flags override the file.
   if (!flags.state_dir.empty()) config->state_dir = flags.state_dir;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (!flags.http_listen.empty()) {
+    if (auto l = daemon::parse_listen(flags.http_listen, "--http-listen"); !l.ok()) {
+      spdlog::error("{}", l.status().message());
+      return 2;
+    }
+    config->http.listen = flags.http_listen;
+  }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
     spdlog::error("--log-level: {}", s.message());
     return 2;
@@ -67,6 +75,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "Default: $XDG_STATE_HOME/kairos or ~/.local/state/kairos");
   cmd->add_option("--log-level", flags->log_level,
                   "trace, debug, info, warn, error, critical or off (default: info)");
+  cmd->add_option("--http-listen", flags->http_listen,
+                  "ADDR:PORT of the status endpoint (/status, /healthz, /readyz), or 'off'.\n"
+                  "Default 127.0.0.1:11180; port 0 lets the kernel choose (logged at start).");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

@@ -32,8 +32,27 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
   if (Status s = validate_log_level(c.log_level); !s.ok()) {
     return top.error("log_level", s.message());
   }
+  const toml::table* http_table = nullptr;
+  if (Status s = top.get_table("http", http_table); !s.ok()) return s;
+  ConfigTable http(http_table, file, "http.");
+  if (Status s = http.get_string("listen", c.http.listen); !s.ok()) return s;
+  if (auto l = parse_listen(c.http.listen, "listen"); !l.ok()) {
+    return http.error("listen", l.status().message());
+  }
+  if (Status s = http.finish(); !s.ok()) return s;
   if (Status s = top.finish(); !s.ok()) return s;
   return c;
+}
+
+Result<std::optional<HostPort>> parse_listen(std::string_view text, std::string_view what) {
+  if (text == "off") return std::optional<HostPort>();
+  Result<HostPort> hp = parse_host_port(text, 0);
+  if (!hp.ok()) return hp.status();
+  if (text.find(':') == std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) +
+                                   "' needs a port (ADDR:PORT, or off)");
+  }
+  return std::optional<HostPort>(*hp);
 }
 
 Result<Config> load_config_file(const std::filesystem::path& path) {

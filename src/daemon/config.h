@@ -6,18 +6,30 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "kairos/host_port.h"
 #include "kairos/status.h"
 
 namespace kairos::daemon {
+
+// [http]: the status endpoint.
+struct HttpConfig {
+  std::string listen = "127.0.0.1:11180";  // ADDR:PORT, or "off"
+};
 
 struct Config {
   // Top-level keys.
   std::filesystem::path state_dir;  // empty: $XDG_STATE_HOME/kairos or ~/.local/state/kairos
   std::string log_level = "info";   // trace, debug, info, warn, error, critical, off
+  HttpConfig http;
 };
+
+// A listen address from a flag or key: "off" gives nullopt; otherwise ADDR:PORT with a
+// literal IP address (IPv6 in brackets). `what` names the flag or key in errors.
+Result<std::optional<HostPort>> parse_listen(std::string_view text, std::string_view what);
 
 // The config `make run` uses when no --config is given (src/daemon/default_config.toml).
 std::string_view default_config_text();

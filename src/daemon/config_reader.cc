@@ -99,9 +99,13 @@ Status ConfigTable::get_strings(std::string_view key, std::vector<std::string>& 
   return Status::Ok();
 }
 
-const toml::table* ConfigTable::table(std::string_view key) {
+Status ConfigTable::get_table(std::string_view key, const toml::table*& out) {
   const toml::node* n = find(key);
-  return n == nullptr ? nullptr : n->as_table();
+  out = nullptr;
+  if (n == nullptr) return Status::Ok();
+  out = n->as_table();
+  if (out == nullptr) return error(key, "expected a [" + std::string(key) + "] section");
+  return Status::Ok();
 }
 
 Status ConfigTable::finish() const {

@@ -32,8 +32,8 @@ class ConfigTable {
   Status get_duration(std::string_view key, Duration& out);
   // An array of strings.
   Status get_strings(std::string_view key, std::vector<std::string>& out);
-  // A sub-table (for nested sections).
-  const toml::table* table(std::string_view key);
+  // A sub-table (a [section]): null when absent, an error when the key is not a table.
+  Status get_table(std::string_view key, const toml::table*& out);
 
   // Error naming a key and its line, for checks the caller does after reading.
   Status error(std::string_view key, std::string_view what) const;

@@ -12,7 +12,10 @@
 #include <asio/io_context.hpp>
 
 #include "daemon/config.h"
+#include "daemon/http_server.h"
 #include "kairos/clock.h"
+#include "kairos/clock_snapshot.h"
+#include "kairos/seqlock.h"
 #include "kairos/status.h"
 
 namespace kairos::daemon {
@@ -35,11 +38,22 @@ class Daemon {
   // One line saying what this daemon serves, logged at start.
   std::string describe() const;
 
+  // The HTTP status endpoint's bound address, if it runs.
+  std::optional<HostPort> http_address() const;
+
  private:
+  // Makes `snapshot` the node's current time for every reader. Loop thread only.
+  void publish(const ClockSnapshot& snapshot);
+  HttpResponse handle_http(const std::string& path) const;
+  bool ready() const;
+
   Config config_;
   std::filesystem::path state_dir_;
   const Clock& clock_;
   asio::io_context loop_;
+  // The node's disciplined clock: one writer (the loop), lock-free readers.
+  Seqlock<ClockSnapshot> snapshot_;
+  std::unique_ptr<HttpServer> http_;
 };
 
 }  // namespace kairos::daemon

@@ -33,3 +33,33 @@ wait_for_log() {
 # free_udp_port / free_tcp_port: a port nothing listens on now (the kernel picks it).
 free_udp_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 free_tcp_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# start_kairos NAME ARGS...: starts `kairos serve ARGS` (no CAP_SYS_TIME) logging to
+# $SCRATCH/NAME.log, waits until it says what it serves, and sets KAIROS_PID and
+# KAIROS_HTTP (the status endpoint's ADDR:PORT, when it has one).
+start_kairos() {
+  local name=$1; shift
+  local log=$SCRATCH/$name.log
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve "$@" >"$log" 2>&1 &
+  KAIROS_PID=$!
+  PIDS+=("$KAIROS_PID")
+  wait_for_log "$log" "serving:" 20
+  KAIROS_HTTP=$(grep -o 'status on http://[^ ]*' "$log" | head -1 | sed 's|status on http://||')
+}
+
+# http_request ADDR:PORT RAW: sends RAW bytes to a TCP endpoint, prints the reply.
+http_request() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host.strip("[]"), int(port)), timeout=5)
+s.sendall(sys.argv[2].encode("latin-1").decode("unicode_escape").encode("latin-1"))
+out = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.write(out.decode("latin-1"))
+PY
+}

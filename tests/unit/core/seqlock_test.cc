@@ -65,5 +65,12 @@ TEST(ClockSnapshot, LocalClockIsSynchronizedAtItsStratum) {
   EXPECT_EQ(s.virtual_time(UnixTime(seconds(7))), UnixTime(seconds(7)));
 }
 
+TEST(ClockSnapshot, ReferenceIdText) {
+  EXPECT_EQ(reference_id_text(refid_from_ascii("GPS\0"), 1), "GPS");
+  EXPECT_EQ(reference_id_text(refid_from_ascii("LOCL"), 0), "LOCL");
+  EXPECT_EQ(reference_id_text(0x7f000001, 3), "127.0.0.1");
+  EXPECT_STREQ(sync_status_name(SyncStatus::kFreeRunning), "free-running");
+}
+
 }  // namespace
 }  // namespace kairos

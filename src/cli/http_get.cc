@@ -1,0 +1,78 @@
+#include "cli/http_get.h"
+
+#include <asio/connect.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+
+namespace kairos::cli {
+namespace {
+
+constexpr std::size_t kMaxReplyBytes = 1 << 20;
+
+Result<HttpReply> parse_reply(const std::string& raw) {
+  const auto head_end = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12 || head_end == std::string::npos) {
+    return Status::Internal("malformed HTTP reply from the daemon");
+  }
+  HttpReply reply;
+  reply.status = std::atoi(raw.substr(9, 3).c_str());
+  reply.body = raw.substr(head_end + 4);
+  return reply;
+}
+
+}  // namespace
+
+Result<HttpReply> http_get(const HostPort& server, const std::string& path, Duration timeout) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + server.to_string() +
+                        "\r\nConnection: close\r\n\r\n";
+  std::string raw;
+  std::error_code result = asio::error::would_block;
+  std::array<char, 4096> chunk{};
+
+  asio::ip::tcp::resolver resolver(io);
+  std::error_code ec;
+  auto endpoints = resolver.resolve(server.host, std::to_string(server.port), ec);
+  if (ec) return Status::Unavailable("cannot resolve " + server.host + ": " + ec.message());
+
+  std::function<void()> read_more = [&] {
+    socket.async_read_some(asio::buffer(chunk), [&](const std::error_code& e, std::size_t n) {
+      raw.append(chunk.data(), n);
+      if (raw.size() > kMaxReplyBytes) {
+        result = asio::error::message_size;
+      } else if (e) {
+        result = e == asio::error::eof ? std::error_code() : e;
+      } else {
+        read_more();
+      }
+    });
+  };
+  asio::async_connect(socket, endpoints, [&](const std::error_code& e, const auto&) {
+    if (e) {
+      result = e;
+      return;
+    }
+    asio::async_write(socket, asio::buffer(request), [&](const std::error_code& w, std::size_t) {
+      if (w) {
+        result = w;
+        return;
+      }
+      read_more();
+    });
+  });
+  io.run_for(timeout);
+  if (result == asio::error::would_block) {
+    return Status::DeadlineExceeded("no answer from " + server.to_string() + " within " +
+                                    format_duration(timeout));
+  }
+  if (result) {
+    return Status::Unavailable("cannot reach the kairos daemon at " + server.to_string() + ": " +
+                               result.message());
+  }
+  return parse_reply(raw);
+}
+
+}  // namespace kairos::cli

@@ -1,0 +1,21 @@
+// A minimal blocking HTTP/1.1 GET for the CLI's talks with the local daemon's status
+// endpoint. Bounded: a deadline for the whole exchange and a cap on the reply size.
+#pragma once
+
+#include <string>
+
+#include "kairos/host_port.h"
+#include "kairos/status.h"
+#include "kairos/time.h"
+
+namespace kairos::cli {
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+// Unavailable when the daemon cannot be reached, DeadlineExceeded on timeout.
+Result<HttpReply> http_get(const HostPort& server, const std::string& path, Duration timeout);
+
+}  // namespace kairos::cli

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The status endpoint: /status JSON with the documented keys, /healthz, /readyz, the
+# `kairos status` and `kairos wait-sync` clients, and bad HTTP input answered with 4xx
+# without hurting the daemon.
+source "$(dirname "$0")/lib.sh"
+
+start_kairos daemon --http-listen 127.0.0.1:0 --state-dir "$SCRATCH/state"
+[ -n "$KAIROS_HTTP" ] || fail "daemon did not log its status address"
+
+"$KAIROS_BIN" status --http "$KAIROS_HTTP" --json >"$SCRATCH/status.json" || fail "kairos status --json"
+python3 - "$SCRATCH/status.json" <<'PY' || fail "status JSON lacks documented keys"
+import json, sys
+j = json.load(open(sys.argv[1]))
+for k in ["synchronized", "offset_ns", "error_bound_ns", "frequency_ppm", "stratum",
+          "reference", "poll_s", "sources", "status", "ready"]:
+    assert k in j, k
+assert isinstance(j["sources"], list)
+PY
+pass "/status has the documented keys"
+
+"$KAIROS_BIN" status --http "$KAIROS_HTTP" | grep -q "^Status *:" || fail "human status view"
+pass "kairos status prints a readable view"
+
+reply=$(http_request "$KAIROS_HTTP" 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+grep -q "^HTTP/1.1 200" <<<"$reply" || fail "/healthz: $reply"
+reply=$(http_request "$KAIROS_HTTP" 'GET /nope HTTP/1.1\r\n\r\n')
+grep -q "^HTTP/1.1 404" <<<"$reply" || fail "unknown path: $reply"
+reply=$(http_request "$KAIROS_HTTP" 'POST /status HTTP/1.1\r\n\r\n')
+grep -q "^HTTP/1.1 405" <<<"$reply" || fail "POST: $reply"
+reply=$(http_request "$KAIROS_HTTP" 'garbage\r\n\r\n')
+grep -q "^HTTP/1.1 400" <<<"$reply" || fail "garbage: $reply"
+big=$(head -c 10000 /dev/zero | tr '\0' 'a')
+reply=$(http_request "$KAIROS_HTTP" "GET /$big HTTP/1.1\r\n\r\n")
+grep -q "^HTTP/1.1 400" <<<"$reply" || fail "oversized head: ${reply:0:100}"
+"$KAIROS_BIN" status --http "$KAIROS_HTTP" >/dev/null || fail "daemon hurt by bad input"
+pass "bad HTTP input gets 4xx and the daemon keeps answering"
+
+synced=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["synchronized"])' "$SCRATCH/status.json")
+rc=0; "$KAIROS_BIN" wait-sync --http "$KAIROS_HTTP" --timeout 1s --interval 100ms 2>"$SCRATCH/ws.err" || rc=$?
+if [ "$synced" = "True" ]; then
+  [ "$rc" -eq 0 ] || fail "wait-sync exit $rc for a synchronized daemon"
+  rc=0; "$KAIROS_BIN" wait-sync --http "$KAIROS_HTTP" --max-error 1ns --timeout 1s --interval 100ms 2>"$SCRATCH/ws.err" || rc=$?
+  [ "$rc" -eq 1 ] || fail "wait-sync --max-error 1ns exit $rc, want 1"
+  grep -q "error bound" "$SCRATCH/ws.err" || fail "wait-sync reason: $(cat "$SCRATCH/ws.err")"
+else
+  [ "$rc" -eq 1 ] || fail "wait-sync exit $rc for an unsynchronized daemon, want 1"
+  grep -q "not synchronized" "$SCRATCH/ws.err" || fail "wait-sync reason: $(cat "$SCRATCH/ws.err")"
+fi
+pass "wait-sync exits by the daemon's state ($synced)"
+
+kill -TERM "$KAIROS_PID"; wait "$KAIROS_PID" || fail "daemon exit status"
+rc=0; "$KAIROS_BIN" status --http "$KAIROS_HTTP" --timeout 1s 2>"$SCRATCH/down.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "status against a stopped daemon exit $rc"
+grep -q "cannot reach the kairos daemon" "$SCRATCH/down.err" || fail "unreachable message: $(cat "$SCRATCH/down.err")"
+rc=0; "$KAIROS_BIN" wait-sync --http "$KAIROS_HTTP" --timeout 300ms --interval 100ms 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] || fail "wait-sync against a stopped daemon exit $rc"
+pass "clients report an unreachable daemon"
+
+rc=0; "$KAIROS_BIN" serve --http-listen nonsense --state-dir "$SCRATCH/s" 2>"$SCRATCH/bad.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "bad --http-listen exit $rc"
+grep -q -- "--http-listen" "$SCRATCH/bad.err" || fail "bad --http-listen message: $(cat "$SCRATCH/bad.err")"
+pass "bad --http-listen is rejected"

@@ -1,0 +1,34 @@
+#include "kairos/host_port.h"
+
+#include <gtest/gtest.h>
+
+namespace kairos {
+namespace {
+
+TEST(HostPort, ParsesTheUsualForms) {
+  EXPECT_EQ(*parse_host_port("127.0.0.1:11123", 1), (HostPort{"127.0.0.1", 11123}));
+  EXPECT_EQ(*parse_host_port("time.example", 123), (HostPort{"time.example", 123}));
+  EXPECT_EQ(*parse_host_port("[::1]:123", 1), (HostPort{"::1", 123}));
+  EXPECT_EQ(*parse_host_port("[fe80::1%lo]", 9), (HostPort{"fe80::1%lo", 9}));
+  EXPECT_EQ(*parse_host_port("::1", 123), (HostPort{"::1", 123}));
+  EXPECT_EQ(*parse_host_port("localhost:0", 123), (HostPort{"localhost", 0}));
+}
+
+TEST(HostPort, FormatsWithBracketsForIpv6) {
+  EXPECT_EQ((HostPort{"::1", 123}).to_string(), "[::1]:123");
+  EXPECT_EQ((HostPort{"127.0.0.1", 5}).to_string(), "127.0.0.1:5");
+}
+
+TEST(HostPort, RejectsWithReasons) {
+  for (const char* bad : {"", ":123", "host:", "host:70000", "host:12x", "[::1", "[::1]x",
+                          "[]:1", "bad host:1", "a/b:1"}) {
+    Result<HostPort> r = parse_host_port(bad, 1);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_NE(parse_host_port("host:70000", 1).status().message().find("0 to 65535"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace kairos
