@@ -1,0 +1,140 @@
+#include "sources/file_probe.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <unistd.h>
+
+namespace kairos::sources {
+namespace {
+
+// A storage whose clock is `reference_offset` ahead of the ManualClock, whose write takes
+// `write_time`, and whose stamps are truncated to `resolution`.
+class FakeStorage final : public ProbeFile {
+ public:
+  FakeStorage(ManualClock& clock, Duration reference_offset, Duration write_time, Duration resolution)
+      : clock_(clock), offset_(reference_offset), write_time_(write_time), resolution_(resolution) {}
+  Result<UnixTime> rewrite_and_stat() override {
+    if (fail_with) return *fail_with;
+    clock_.advance(write_time_ / 2);
+    const UnixTime stamped = stuck ? last_ : clock_.realtime() + offset_;
+    clock_.advance(write_time_ - write_time_ / 2);
+    const auto ns = stamped.time_since_epoch().count();
+    last_ = UnixTime(Duration(ns - ns % resolution_.count()));
+    return last_;
+  }
+  std::string name() const override { return "fake"; }
+  std::optional<Status> fail_with;
+  bool stuck = false;
+
+ private:
+  ManualClock& clock_;
+  Duration offset_, write_time_, resolution_;
+  UnixTime last_{};
+};
+
+TEST(FileProbe, MeasuresTheStorageOffsetWithinItsUncertainty) {
+  ManualClock clock;
+  FakeStorage storage(clock, milliseconds(-250), milliseconds(4), nanoseconds(1));
+  FileProbe probe(storage, clock);
+  probe.set_granularity(nanoseconds(1));
+  Result<FileSample> s = probe.check();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->offset, milliseconds(-250));
+  EXPECT_EQ(s->uncertainty, milliseconds(2) + nanoseconds(1));
+}
+
+TEST(FileProbe, CoarseStampsWidenTheUncertaintyEnoughToContainTheTruth) {
+  ManualClock clock(UnixTime(seconds(1'767'225'600) + milliseconds(700)), MonoTime(seconds(1)));
+  FakeStorage storage(clock, milliseconds(30), milliseconds(2), seconds(1));
+  FileProbe probe(storage, clock);
+  Result<Duration> g = probe.detect_granularity(2000);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(*g, seconds(1));
+  for (int i = 0; i < 50; ++i) {
+    clock.advance(milliseconds(137));
+    Result<FileSample> s = probe.check();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    // Truth is +30 ms; a 1 s granularity makes single checks far off but never wrong.
+    EXPECT_LE(abs(s->offset - milliseconds(30)), s->uncertainty);
+  }
+}
+
+TEST(FileProbe, GranularityIsTheSmallestStepSeen) {
+  ManualClock clock;
+  FakeStorage storage(clock, Duration(0), milliseconds(1), milliseconds(4));
+  FileProbe probe(storage, clock);
+  Result<Duration> g = probe.detect_granularity(100);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(*g, milliseconds(4));
+}
+
+TEST(FileProbe, WriteErrorsAreUnavailable) {
+  ManualClock clock;
+  FakeStorage storage(clock, Duration(0), milliseconds(1), nanoseconds(1));
+  storage.fail_with = Status::Unavailable("cannot open probe file x: Read-only file system");
+  FileProbe probe(storage, clock);
+  EXPECT_EQ(probe.check().status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(probe.detect_granularity(10).status().code(), StatusCode::kUnavailable);
+}
+
+TEST(FileProbe, AnMtimeThatDoesNotMoveIsAnError) {
+  ManualClock clock;
+  FakeStorage storage(clock, Duration(0), milliseconds(1), nanoseconds(1));
+  FileProbe probe(storage, clock);
+  probe.set_granularity(milliseconds(10));
+  ASSERT_TRUE(probe.check().ok());
+  storage.stuck = true;
+  clock.advance(seconds(5));
+  Result<FileSample> s = probe.check();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("did not move"), std::string::npos);
+}
+
+class PosixProbeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("kairos-probe-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+// The kernel stamps local mtimes with this machine's own clock: a shifted process clock
+// must measure its shift (with the sign reversed: the reference is the true clock).
+TEST_F(PosixProbeTest, MeasuresAShiftedProcessClockOnALocalDirectory) {
+  PosixProbeFile file(probe_path_for_this_node(dir_));
+  for (Duration shift : {Duration(0), Duration(milliseconds(250)), Duration(seconds(-3))}) {
+    ShiftedClock clock(SystemClock::instance(), shift, 0.0);
+    FileProbe probe(file, clock);
+    ASSERT_TRUE(probe.detect_granularity(100'000).ok());
+    EXPECT_LE(probe.granularity(), milliseconds(50)) << "local file systems stamp per tick";
+    Result<FileSample> s = probe.check();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_LE(abs(s->offset - (-shift)), s->uncertainty)
+        << "shift " << format_duration(shift) << " offset " << format_duration(s->offset)
+        << " uncertainty " << format_duration(s->uncertainty);
+  }
+}
+
+TEST_F(PosixProbeTest, AVanishedDirectoryIsAClearError) {
+  PosixProbeFile file(dir_ / "gone" / "probe");
+  FileProbe probe(file, SystemClock::instance());
+  Result<FileSample> s = probe.check();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.status().message().find((dir_ / "gone" / "probe").string()), std::string::npos);
+  EXPECT_NE(s.status().message().find("No such file or directory"), std::string::npos);
+}
+
+TEST_F(PosixProbeTest, ProbeNamesDifferPerNodeAndStayInTheDirectory) {
+  const auto p = probe_path_for_this_node(dir_);
+  EXPECT_EQ(p.parent_path(), dir_);
+  EXPECT_EQ(p.filename().string().rfind(".kairos-probe.", 0), 0u);
+}
+
+}  // namespace
+}  // namespace kairos::sources
