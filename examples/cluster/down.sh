@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Stops everything up.sh started (by PID) and removes every namespace it made.
+# Safe to run twice and after a partial up.sh.
+source "$(dirname "$0")/common.sh"
+
+if [ -d "$CLUSTER_DIR/pids" ]; then
+  for f in "$CLUSTER_DIR"/pids/*; do
+    [ -e "$f" ] && stop_named "$(basename "$f")"
+  done
+fi
+for h in "${!HOST_OCTET[@]}"; do
+  ip netns del "$(host_ns "$h")" 2>/dev/null || true
+done
+ip netns del "$SWITCH_NS" 2>/dev/null || true
+for i in $(seq 1 "$APP_NODES"); do rm -f "/dev/shm/${CLUSTER_PREFIX}-app$i"; done
+rm -rf "$CLUSTER_DIR"
+echo "cluster down"
