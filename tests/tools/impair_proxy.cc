@@ -1,0 +1,182 @@
+// impair_proxy: a UDP proxy that impairs traffic like netem would (netem is not available
+// on these machines): fixed delay per direction, random jitter, loss, and the reordering
+// that jitter implies. For tests and the accuracy benchmark; loopback only.
+//
+// Each client address gets its own upstream socket, so replies find their way back.
+// Bounded: at most --max-clients clients, --max-queue datagrams in flight, and it exits
+// after --duration.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <queue>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kairos/host_port.h"
+#include "kairos/time.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string listen = "127.0.0.1:0";
+  std::string upstream;
+  std::string delay_up = "0", delay_down = "0";  // one-way base delays
+  std::string jitter = "0";                      // added uniformly in [0, jitter]
+  std::string jitter_kind = "uniform";           // uniform | exponential (mean = jitter)
+  double loss = 0.0;                             // per datagram, each direction
+  std::uint64_t seed = 1;
+  std::string duration = "10m";
+  std::size_t max_clients = 256;
+  std::size_t max_queue = 100000;
+};
+
+struct Pending {
+  Clock::time_point due;
+  int fd;
+  sockaddr_in to;
+  std::vector<std::uint8_t> bytes;
+  bool operator>(const Pending& o) const { return due > o.due; }
+};
+
+sockaddr_in to_sockaddr(const kairos::HostPort& hp) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(hp.port);
+  if (inet_pton(AF_INET, hp.host.c_str(), &a.sin_addr) != 1) {
+    std::fprintf(stderr, "impair_proxy: '%s' is not an IPv4 address\n", hp.host.c_str());
+    std::exit(2);
+  }
+  return a;
+}
+
+kairos::Duration must_duration(const std::string& flag, const std::string& text) {
+  auto d = kairos::parse_duration(text);
+  if (!d.ok()) {
+    std::fprintf(stderr, "impair_proxy: %s: %s\n", flag.c_str(), d.status().message().c_str());
+    std::exit(2);
+  }
+  return *d;
+}
+
+bool same(const sockaddr_in& a, const sockaddr_in& b) {
+  return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"UDP proxy that delays, jitters and drops datagrams (netem in user space)"};
+  app.add_option("--listen", o.listen, "IPv4 ADDR:PORT to receive clients on")->capture_default_str();
+  app.add_option("--upstream", o.upstream, "IPv4 ADDR:PORT of the server")->required();
+  app.add_option("--delay-up", o.delay_up, "One-way delay client -> server (e.g. 15ms)");
+  app.add_option("--delay-down", o.delay_down, "One-way delay server -> client");
+  app.add_option("--jitter", o.jitter, "Random extra delay per datagram (scale)");
+  app.add_option("--jitter-kind", o.jitter_kind, "uniform in [0,jitter] or exponential (mean jitter)")
+      ->check(CLI::IsMember({"uniform", "exponential"}));
+  app.add_option("--loss", o.loss, "Drop probability per datagram")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--seed", o.seed, "PRNG seed");
+  app.add_option("--duration", o.duration, "Exit after this long")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  const auto listen_hp = kairos::parse_host_port(o.listen, 0);
+  const auto upstream_hp = kairos::parse_host_port(o.upstream, 123);
+  if (!listen_hp.ok() || !upstream_hp.ok()) {
+    std::fprintf(stderr, "impair_proxy: %s\n",
+                 (!listen_hp.ok() ? listen_hp : upstream_hp).status().message().c_str());
+    return 2;
+  }
+  const sockaddr_in upstream = to_sockaddr(*upstream_hp);
+  const kairos::Duration delay_up = must_duration("--delay-up", o.delay_up);
+  const kairos::Duration delay_down = must_duration("--delay-down", o.delay_down);
+  const kairos::Duration jitter = must_duration("--jitter", o.jitter);
+  const auto end = Clock::now() + must_duration("--duration", o.duration);
+
+  const int listen_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in la = to_sockaddr(*listen_hp);
+  if (bind(listen_fd, reinterpret_cast<sockaddr*>(&la), sizeof la) != 0) {
+    std::fprintf(stderr, "impair_proxy: cannot bind %s: %s\n", o.listen.c_str(), std::strerror(errno));
+    return 1;
+  }
+  socklen_t len = sizeof la;
+  getsockname(listen_fd, reinterpret_cast<sockaddr*>(&la), &len);
+  std::printf("impair_proxy listening on %s:%d\n", listen_hp->host.c_str(), ntohs(la.sin_port));
+  std::fflush(stdout);
+
+  std::mt19937_64 rng(o.seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  auto extra = [&]() -> kairos::Duration {
+    if (jitter.count() == 0) return kairos::Duration(0);
+    const double x = o.jitter_kind == "uniform" ? unit(rng) : -std::log(1.0 - unit(rng));
+    return kairos::from_seconds(kairos::to_seconds(jitter) * x);
+  };
+
+  std::vector<std::pair<sockaddr_in, int>> clients;  // client -> its upstream socket
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue;
+  std::uint64_t forwarded = 0, dropped = 0;
+  std::vector<std::uint8_t> buf(65536);
+
+  auto enqueue = [&](int fd, const sockaddr_in& to, const std::uint8_t* data, std::size_t n,
+                     kairos::Duration delay) {
+    if (unit(rng) < o.loss || queue.size() >= o.max_queue) {
+      ++dropped;
+      return;
+    }
+    queue.push({Clock::now() + delay + extra(), fd, to, std::vector<std::uint8_t>(data, data + n)});
+  };
+
+  while (Clock::now() < end) {
+    std::vector<pollfd> fds{{listen_fd, POLLIN, 0}};
+    for (const auto& c : clients) fds.push_back({c.second, POLLIN, 0});
+    int timeout_ms = 100;
+    if (!queue.empty()) {
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(queue.top().due - Clock::now());
+      timeout_ms = static_cast<int>(std::clamp<long long>(wait.count(), 0, 100));
+    }
+    poll(fds.data(), fds.size(), timeout_ms);
+    if (fds[0].revents & POLLIN) {
+      sockaddr_in from{};
+      socklen_t flen = sizeof from;
+      const ssize_t n = recvfrom(listen_fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &flen);
+      if (n >= 0) {
+        auto it = std::find_if(clients.begin(), clients.end(), [&](auto& c) { return same(c.first, from); });
+        if (it == clients.end() && clients.size() < o.max_clients) {
+          const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+          clients.emplace_back(from, fd);
+          it = clients.end() - 1;
+        }
+        if (it != clients.end()) enqueue(it->second, upstream, buf.data(), static_cast<std::size_t>(n), delay_up);
+      }
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      if (!(fds[i].revents & POLLIN)) continue;
+      const ssize_t n = recv(fds[i].fd, buf.data(), buf.size(), 0);
+      if (n >= 0) enqueue(listen_fd, clients[i - 1].first, buf.data(), static_cast<std::size_t>(n), delay_down);
+    }
+    while (!queue.empty() && queue.top().due <= Clock::now()) {
+      const Pending& p = queue.top();
+      sendto(p.fd, p.bytes.data(), p.bytes.size(), 0, reinterpret_cast<const sockaddr*>(&p.to), sizeof p.to);
+      ++forwarded;
+      queue.pop();
+    }
+  }
+  std::printf("impair_proxy: forwarded %llu, dropped %llu\n", static_cast<unsigned long long>(forwarded),
+              static_cast<unsigned long long>(dropped));
+  for (const auto& c : clients) close(c.second);
+  close(listen_fd);
+  return 0;
+}
