@@ -318,10 +318,10 @@ bool ItcStamp::leq(const ItcStamp& other) const {
   return leq_event(View{event_.data(), 0, 0}, View{other.event_.data(), 0, 0});
 }
 
-Status ItcStamp::absorb(const ItcId& retired) {
-  Result<ItcId> id = ItcId::sum(id_, retired);
-  if (!id.ok()) return id.status().WithContext("itc: absorb retired id");
-  id_ = std::move(*id);
+Status ItcStamp::absorb(const ItcStamp& retired_last) {
+  Result<ItcStamp> joined = join(*this, retired_last);
+  if (!joined.ok()) return joined.status().WithContext("itc: absorb retired replica");
+  *this = std::move(*joined);
   return Status::Ok();
 }
 

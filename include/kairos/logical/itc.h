@@ -22,12 +22,16 @@
 // bytes and overlapping joins with an error instead of crashing (the reference
 // implementations crash on sum(1, (0, 1))).
 //
-// Retiring a dead replica (beyond the paper): absorb(dead_id) adds the id of a replica
-// declared dead to a live stamp, so its part of [0, 1) is reused instead of lost. The
-// dead replica's id must be known (it travels in every stamp it sent, or the replica that
-// forked it recorded it). If the replica was in fact alive, two replicas own the same
-// interval: their events increment the same counters, so concurrent events look ordered
-// or equal (leq lies), and the next join of the two fails with "overlapping ids".
+// Retiring a dead replica (beyond the paper): absorb(last) takes the last stamp known from
+// a replica declared dead (stamps carry their id, or the replica that forked it recorded
+// it): its id is added to this stamp's id and its events are joined, so its part of [0, 1)
+// is reused instead of lost forever. Events the dead replica made after `last` and sent to
+// others are the risk: this stamp's later events land in the same interval and may look
+// causally after them although it never saw them (a false happened-before). If the replica
+// was in fact alive, worse: two replicas own the same interval, their events bump the same
+// counters so concurrent updates look ordered or equal (one can be silently dropped by a
+// last-writer-wins or sibling check), and the next join of the two fails with
+// "overlapping ids". Retire only replicas that are known dead and whose state was flushed.
 //
 // Thread safety: plain value types.
 #pragma once
@@ -100,8 +104,9 @@ class ItcStamp {
   Status event();
   // a.leq(b): every event a knows of, b knows of.
   bool leq(const ItcStamp& other) const;
-  // Adds a retired replica's id to this stamp (see the header comment).
-  Status absorb(const ItcId& retired);
+  // Takes over a retired replica's id and events (see the header comment); InvalidArgument
+  // (stamp unchanged) if the ids overlap.
+  Status absorb(const ItcStamp& retired_last);
 
   std::string encode() const;
   static Result<ItcStamp> decode(std::span<const std::uint8_t> bytes);
