@@ -33,7 +33,7 @@ Result<Sequence> Sequence::parse(std::string_view text) {
       return Status::InvalidArgument("sequence: '" + std::string(1, c) + "' at offset " +
                                      std::to_string(i) + " is not a base-32 digit (0-9 A-V)");
     }
-    if (i == 1 && d > 1) return Status::InvalidArgument("sequence: value exceeds 64 bits");
+    if (i == 1 && d > 15) return Status::InvalidArgument("sequence: value exceeds 64 bits");
     v = (v << 5) | static_cast<std::uint64_t>(d);
   }
   return Sequence::from_bits(v);
