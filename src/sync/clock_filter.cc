@@ -4,11 +4,24 @@
 
 namespace kairos::sync {
 
-void ClockFilter::add(const Sample& sample) {
+bool ClockFilter::add(const Sample& sample, double frequency_ppm, double growth_ppm,
+                      Duration jump) {
+  bool discontinuity = false;
+  if (count_ > 0) {
+    const Sample& newest = stages_[head_];
+    const double dt = to_seconds(sample.time - newest.time);
+    const double expected = to_seconds(newest.offset) + dt * frequency_ppm * 1e-6;
+    const double allowed = to_seconds(jump) + to_seconds(sample.delay + newest.delay) / 2 +
+                           to_seconds(sample.dispersion + newest.dispersion) +
+                           std::abs(dt) * growth_ppm * 1e-6;
+    discontinuity = std::abs(to_seconds(sample.offset) - expected) > allowed;
+    if (discontinuity) count_ = 0;
+  }
   head_ = (head_ + 1) % kStages;
   stages_[head_] = sample;
   if (count_ < kStages) ++count_;
   ++next_sequence_;
+  return discontinuity;
 }
 
 void ClockFilter::shift_system_clock(Duration step) {
@@ -17,6 +30,13 @@ void ClockFilter::shift_system_clock(Duration step) {
     s.time += step;
     s.offset -= step;
   }
+}
+
+const Sample* ClockFilter::find(std::uint64_t sequence) const {
+  if (count_ == 0 || sequence >= next_sequence_) return nullptr;
+  const std::uint64_t age = next_sequence_ - 1 - sequence;
+  if (age >= static_cast<std::uint64_t>(count_)) return nullptr;
+  return &stages_[(head_ - static_cast<int>(age) + kStages) % kStages];
 }
 
 std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency_ppm,

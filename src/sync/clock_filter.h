@@ -5,6 +5,9 @@
 // current frequency estimate; jitter is the RMS difference of the other samples'
 // projected offsets from the chosen one.
 //
+// A sample that contradicts the newest one by more than the step threshold (beyond both
+// their error intervals) means a discontinuity: the older samples are dropped.
+//
 // Units: offsets reference − system; aging in ppm of elapsed system time.
 // Thread safety: none (owned by the engine's control loop).
 #pragma once
@@ -32,7 +35,11 @@ class ClockFilter {
  public:
   static constexpr int kStages = 8;
 
-  void add(const Sample& sample);
+  // Adds a sample. When its offset disagrees with the newest stored one by more than
+  // `jump` beyond what both samples' delays, dispersions and aging at `growth_ppm`
+  // allow (after projecting with `frequency_ppm`), the clock it measures jumped: the
+  // older samples are dropped and add returns true.
+  bool add(const Sample& sample, double frequency_ppm, double growth_ppm, Duration jump);
   bool empty() const { return count_ == 0; }
   int size() const { return count_; }
   void clear() { count_ = 0; }
@@ -42,6 +49,11 @@ class ClockFilter {
   // The best sample at `now` (system clock), projecting offsets with `frequency_ppm` (the
   // system clock's estimated rate error, positive: system clock slow so the offset grows)
   // and aging dispersion at `growth_ppm`. nullopt when empty.
+  // Sequence number of the newest sample (meaningless when empty).
+  std::uint64_t newest_sequence() const { return next_sequence_ - 1; }
+  // The stored sample with sequence number `sequence`, if still held.
+  const Sample* find(std::uint64_t sequence) const;
+
   std::optional<FilterOutput> evaluate(UnixTime now, double frequency_ppm,
                                        double growth_ppm) const;
 

@@ -32,7 +32,7 @@ Engine::Engine(EngineConfig config)
                                           config.initial_frequency_error_ppm}),
       discipline_(DisciplineConfig{config.max_slew_ppm, config.step_threshold,
                                    config.panic_threshold, config.min_slew_duration}),
-      poll_(PollConfig{config.minpoll, config.maxpoll, config.target_delta}) {
+      poll_(PollConfig{config.minpoll, config.maxpoll, config.learning_poll, config.target_delta}) {
   snapshot_.error_bound = kUnsynchronizedDispersion;
   snapshot_.root_dispersion = kUnsynchronizedDispersion;
   snapshot_.precision_log2 = config.precision_log2;
@@ -67,7 +67,9 @@ Status Engine::on_sample(SourceId id, const Sample& sample, MonoTime /*now*/) {
   if (!valid(id)) return Status::NotFound("sync: no source " + std::to_string(id));
   Source& s = sources_[static_cast<std::size_t>(id)];
   s.reach = static_cast<std::uint8_t>(s.reach | 1);
-  s.filter.add(sample);
+  if (s.filter.add(sample, estimator_.frequency_ppm(), growth_ppm(), config_.step_threshold)) {
+    s.jumped = true;
+  }
   return Status::Ok();
 }
 
@@ -106,7 +108,11 @@ MonoTime Engine::next_poll_at(SourceId id) const {
   if (!valid(id)) return MonoTime::max();
   const Source& s = sources_[static_cast<std::size_t>(id)];
   if (s.polls == 0) return s.added;
-  if (s.polls < config_.burst_count) return s.last_poll + config_.burst_interval;
+  // The burst goes on until the source gave burst_count samples (an upstream that is
+  // still starting answers unsynchronized), for at most four bursts' worth of polls.
+  const bool bursting = s.polls < config_.burst_count ||
+                        (s.filter.size() < config_.burst_count && s.polls < 4 * config_.burst_count);
+  if (bursting) return s.last_poll + config_.burst_interval;
   if (s.reach == 0) return s.last_poll + seconds(std::int64_t{1} << config_.minpoll);
   return s.last_poll + poll_.interval();
 }
@@ -142,6 +148,14 @@ UpdateResult Engine::update(MonoTime mono_now, UnixTime system_now) {
   bool was_falseticker[kMaxSources] = {};
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     was_falseticker[i] = sources_[i].state == SourceState::kFalseticker;
+  }
+  for (Source& s : sources_) {
+    if (!s.jumped) continue;
+    s.jumped = false;
+    result.events.push_back({EventKind::kSourceJumped, Severity::kWarning,
+                             "source " + s.info.name + " jumped by more than the step "
+                             "threshold " + format_duration(config_.step_threshold) +
+                             ": its older samples are dropped"});
   }
   evaluate_sources(system_now);
 
@@ -193,10 +207,23 @@ void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
                        std::vector<Event>& events) {
   Source& ps = sources_[static_cast<std::size_t>(peer.source)];
   const FilterOutput& out = *ps.last;
-  if (out.sequence != ps.used_sequence) {
-    estimator_.add(out.sample.time, out.sample.offset, out.sample.distance());
-    ps.used_sequence = out.sequence;
+  // A correction this large after the first fix means the measured clock jumped: the
+  // drift points on either side of the jump do not belong to one line.
+  const Duration pending = abs_duration(combined - discipline_.offset_at(now));
+  if (clock_updates_ > 0 && pending > config_.step_threshold) estimator_.restart();
+  // Every sample of the system peer not used yet becomes a drift point.
+  const std::uint64_t newest = ps.filter.newest_sequence();
+  const std::uint64_t oldest_held =
+      newest + 1 >= ClockFilter::kStages ? newest + 1 - ClockFilter::kStages : 0;
+  const std::uint64_t first = ps.used_sequence == ~std::uint64_t{0}
+                                  ? oldest_held
+                                  : std::max(ps.used_sequence + 1, oldest_held);
+  for (std::uint64_t seq = first; seq <= newest; ++seq) {
+    if (const Sample* sample = ps.filter.find(seq)) {
+      estimator_.add(sample->time, sample->offset, sample->distance());
+    }
   }
+  ps.used_sequence = newest;
   Fix f;
   f.time = now;
   f.offset = combined;
@@ -256,7 +283,8 @@ void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
   status_ = SyncStatus::kSynchronized;
   const Duration error_now =
       f.root_delay / 2 + f.root_dispersion + discipline_.remaining_at(now);
-  poll_.update(error_now, growth_ppm(), out.jitter);
+  poll_.update(error_now, growth_ppm(), out.jitter,
+               estimator_.error_ppm() > config_.max_drift_ppm);
 }
 
 void Engine::coast(UnixTime now, bool had_candidates, std::vector<Event>& events) {

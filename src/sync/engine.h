@@ -80,6 +80,7 @@ enum class EventKind : std::uint8_t {
   kForcedInsane,    // correction above the panic threshold applied because forced
   kFalseticker,     // a source newly marked falseticker
   kSyncLost,        // no selectable source: free-running
+  kSourceJumped,    // a source's offset jumped beyond the step threshold
 };
 
 enum class Severity : std::uint8_t { kInfo, kWarning, kError };
@@ -140,6 +141,7 @@ class Engine {
     std::uint64_t used_sequence = ~std::uint64_t{0};
     SourceState state = SourceState::kUnreachable;
     bool system_peer = false;
+    bool jumped = false;  // the filter saw a discontinuity since the last update
     std::optional<FilterOutput> last;
   };
   // The latest update with survivors: the target line offset(t) = offset + frequency·(t −

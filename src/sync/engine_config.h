@@ -36,6 +36,7 @@ struct EngineConfig {
   // Polling.
   std::int8_t minpoll = 6;                       // log2 s
   std::int8_t maxpoll = 10;                      // log2 s
+  std::int8_t learning_poll = 3;                 // poll while the drift is still unknown
   Duration target_delta = milliseconds(10);      // wanted error bound between updates
   int burst_count = 4;                           // initial polls per source...
   Duration burst_interval = seconds(2);          // ...this far apart

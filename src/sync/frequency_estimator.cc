@@ -21,6 +21,12 @@ void FrequencyEstimator::add(UnixTime time, Duration offset, Duration error) {
   refit();
 }
 
+void FrequencyEstimator::restart() {
+  prior_ = state();
+  points_.clear();
+  refit();
+}
+
 void FrequencyEstimator::shift_system_clock(Duration step) {
   for (Point& p : points_) {
     p.time += step;

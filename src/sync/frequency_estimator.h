@@ -36,6 +36,8 @@ class FrequencyEstimator {
   void load(const DriftState& prior);
   // A measured offset at system time `time`, within ±error of the truth (error > 0).
   void add(UnixTime time, Duration offset, Duration error);
+  // The measured clock jumped: forget the points, keep the current estimate as the prior.
+  void restart();
   // The system clock stepped by `step` (new − old).
   void shift_system_clock(Duration step);
 
