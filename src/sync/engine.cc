@@ -91,6 +91,11 @@ void Engine::on_system_clock_step(Duration step, Duration uncertainty) {
     fix_->offset -= step;
     fix_->root_dispersion += abs_duration(uncertainty);
   }
+  // The published line, re-anchored: the same virtual time for the new system readings.
+  snapshot_.system_ref += step;
+  snapshot_.offset -= step;
+  snapshot_.error_bound += abs_duration(uncertainty);
+  snapshot_.root_dispersion += abs_duration(uncertainty);
 }
 
 double Engine::growth_ppm() const { return config_.max_drift_ppm + estimator_.error_ppm(); }

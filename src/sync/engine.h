@@ -117,7 +117,9 @@ class Engine {
   Status on_sample(SourceId id, const Sample& sample, MonoTime now);
   // Builds the sample from the exchange (errors say why the reply is unusable).
   Status on_sample(SourceId id, const Exchange& exchange, MonoTime now);
-  // The system realtime clock stepped by `step` (new − old), known within ±uncertainty.
+  // The system realtime clock stepped by `step` (new − old), known within ±uncertainty
+  // (the daemon sees realtime − monotonic jump). Samples, drift points and the virtual
+  // line follow, and snapshot() is re-anchored at once: publish it.
   void on_system_clock_step(Duration step, Duration uncertainty);
 
   UpdateResult update(MonoTime mono_now, UnixTime system_now);

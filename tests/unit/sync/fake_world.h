@@ -78,6 +78,9 @@ class FakeWorld {
   // Turns off the containment check (for scenarios that break the world's honesty).
   void set_check_bounds(bool on) { check_bounds_ = on; }
   const std::vector<Violation>& violations() const { return violations_; }
+  // The largest |virtual − true| of a synchronized node seen at any check from now on.
+  void track_error_from_now() { tracking_ = true; max_abs_error_.assign(nodes_.size(), Duration(0)); }
+  Duration max_abs_error(int node) const { return max_abs_error_[static_cast<std::size_t>(node)]; }
   std::int64_t bound_checks() const { return bound_checks_; }
 
  private:
@@ -102,6 +105,8 @@ class FakeWorld {
   UnixTime now_;
   Hook hook_;
   bool check_bounds_ = true;
+  bool tracking_ = false;
+  std::vector<Duration> max_abs_error_;
   std::vector<Violation> violations_;
   std::int64_t bound_checks_ = 0;
 };
@@ -218,6 +223,9 @@ inline void FakeWorld::check_bounds(UnixTime t) {
     const Duration error = s.virtual_time(sys) - t;
     const Duration bound = s.error_bound_at(sys);
     ++bound_checks_;
+    if (tracking_) {
+      max_abs_error_[i] = std::max(max_abs_error_[i], error < Duration(0) ? -error : error);
+    }
     if (error > bound || -error > bound) {
       violations_.push_back({static_cast<int>(i), t, error, bound});
     }
