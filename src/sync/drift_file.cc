@@ -57,6 +57,9 @@ Result<DriftState> parse_drift(std::string_view text) {
       have_header = true;
       continue;
     }
+    if (key != "frequency_ppm" && key != "error_ppm") {
+      return line_error(line_number, "unknown key `" + std::string(key) + "`");
+    }
     double v = 0.0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec != std::errc() || end != value.data() + value.size() || !std::isfinite(v)) {
@@ -67,13 +70,11 @@ Result<DriftState> parse_drift(std::string_view text) {
       if (std::abs(v) > 500.0) return line_error(line_number, "frequency_ppm beyond ±500");
       out.frequency_ppm = v;
       have_frequency = true;
-    } else if (key == "error_ppm") {
+    } else {
       if (have_error) return line_error(line_number, "duplicate error_ppm");
       if (v < 0.0 || v > 1000.0) return line_error(line_number, "error_ppm outside [0, 1000]");
       out.error_ppm = v;
       have_error = true;
-    } else {
-      return line_error(line_number, "unknown key `" + std::string(key) + "`");
     }
   }
   if (!have_header) return Status::InvalidArgument("drift file: empty (no `kairos-drift 1` header)");
