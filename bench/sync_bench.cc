@@ -52,7 +52,8 @@ void BM_EngineUpdate8Sources(benchmark::State& state) {
     mono += seconds(2);
     sys += seconds(2);
   }
-  if (engine.snapshot().status != SyncStatus::kSynchronized) state.SkipWithError("not synchronized");
+  if (engine.snapshot().status != SyncStatus::kSynchronized)
+    state.SkipWithError("not synchronized");
 }
 BENCHMARK(BM_EngineUpdate8Sources);
 

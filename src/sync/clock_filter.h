@@ -21,11 +21,11 @@
 namespace kairos::sync {
 
 struct FilterOutput {
-  Sample sample;             // the chosen sample, as measured
-  std::uint64_t sequence;    // its sequence number (increases by one per add)
-  Duration offset{0};        // sample offset projected to `now`
-  Duration dispersion{0};    // sample dispersion + growth × age
-  Duration jitter{0};        // RMS offset difference of the other samples, >= 0
+  Sample sample;           // the chosen sample, as measured
+  std::uint64_t sequence;  // its sequence number (increases by one per add)
+  Duration offset{0};      // sample offset projected to `now`
+  Duration dispersion{0};  // sample dispersion + growth × age
+  Duration jitter{0};      // RMS offset difference of the other samples, >= 0
   // Correctness half-width at `now`: (root_delay + delay)/2 + root_dispersion +
   // dispersion + jitter.
   Duration distance{0};
@@ -54,8 +54,7 @@ class ClockFilter {
   // The stored sample with sequence number `sequence`, if still held.
   const Sample* find(std::uint64_t sequence) const;
 
-  std::optional<FilterOutput> evaluate(UnixTime now, double frequency_ppm,
-                                       double growth_ppm) const;
+  std::optional<FilterOutput> evaluate(UnixTime now, double frequency_ppm, double growth_ppm) const;
 
  private:
   std::array<Sample, kStages> stages_{};  // ring, newest at head_

@@ -14,10 +14,10 @@
 namespace kairos::sync {
 
 struct Combined {
-  bool found = false;   // false: no survivor
-  int peer = -1;        // index into the candidates of the system peer
-  Duration offset{0};   // weighted mean offset
-  Duration jitter{0};   // system (selection) jitter
+  bool found = false;  // false: no survivor
+  int peer = -1;       // index into the candidates of the system peer
+  Duration offset{0};  // weighted mean offset
+  Duration jitter{0};  // system (selection) jitter
 };
 
 Combined combine(std::span<const Candidate> candidates);

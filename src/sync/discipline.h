@@ -32,9 +32,9 @@ enum class CorrectionKind { kSlew, kStep, kRefused };
 
 struct Correction {
   CorrectionKind kind = CorrectionKind::kSlew;
-  Duration amount{0};      // target − offset(now) before the correction
-  double slew_ppm = 0.0;   // kSlew: the rate added on top of the base frequency
-  UnixTime slew_end{};     // kSlew: when the line meets the target line
+  Duration amount{0};     // target − offset(now) before the correction
+  double slew_ppm = 0.0;  // kSlew: the rate added on top of the base frequency
+  UnixTime slew_end{};    // kSlew: when the line meets the target line
 };
 
 class Discipline {
@@ -42,9 +42,8 @@ class Discipline {
   explicit Discipline(DisciplineConfig config = {});
 
   // step_threshold overrides config.step_threshold when given (the first fix).
-  Correction correct(UnixTime now, Duration target, double base_frequency_ppm,
-                     bool step_allowed, bool force,
-                     std::optional<Duration> step_threshold = std::nullopt);
+  Correction correct(UnixTime now, Duration target, double base_frequency_ppm, bool step_allowed,
+                     bool force, std::optional<Duration> step_threshold = std::nullopt);
   // The system clock stepped by `step` (new − old): the virtual clock stays continuous.
   void shift_system_clock(Duration step);
 

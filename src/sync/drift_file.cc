@@ -77,7 +77,8 @@ Result<DriftState> parse_drift(std::string_view text) {
       have_error = true;
     }
   }
-  if (!have_header) return Status::InvalidArgument("drift file: empty (no `kairos-drift 1` header)");
+  if (!have_header)
+    return Status::InvalidArgument("drift file: empty (no `kairos-drift 1` header)");
   if (!have_frequency) return Status::InvalidArgument("drift file: frequency_ppm missing");
   if (!have_error) return Status::InvalidArgument("drift file: error_ppm missing");
   return out;

@@ -115,8 +115,8 @@ MonoTime Engine::next_poll_at(SourceId id) const {
   if (s.polls == 0) return s.added;
   // The burst goes on until the source gave burst_count samples (an upstream that is
   // still starting answers unsynchronized), for at most four bursts' worth of polls.
-  const bool bursting = s.polls < config_.burst_count ||
-                        (s.filter.size() < config_.burst_count && s.polls < 4 * config_.burst_count);
+  const bool bursting = s.polls < config_.burst_count || (s.filter.size() < config_.burst_count &&
+                                                          s.polls < 4 * config_.burst_count);
   if (bursting) return s.last_poll + config_.burst_interval;
   if (s.reach == 0) return s.last_poll + seconds(std::int64_t{1} << config_.minpoll);
   return s.last_poll + poll_.interval();
@@ -158,9 +158,11 @@ UpdateResult Engine::update(MonoTime mono_now, UnixTime system_now) {
     if (!s.jumped) continue;
     s.jumped = false;
     result.events.push_back({EventKind::kSourceJumped, Severity::kWarning,
-                             "source " + s.info.name + " jumped by more than the step "
-                             "threshold " + format_duration(config_.step_threshold) +
-                             ": its older samples are dropped"});
+                             "source " + s.info.name +
+                                 " jumped by more than the step "
+                                 "threshold " +
+                                 format_duration(config_.step_threshold) +
+                                 ": its older samples are dropped"});
   }
   evaluate_sources(system_now);
 
@@ -182,8 +184,8 @@ UpdateResult Engine::update(MonoTime mono_now, UnixTime system_now) {
               {EventKind::kFalseticker, Severity::kWarning,
                "source " + s.info.name + " marked falseticker: offset " +
                    signed_duration(c.offset) + " ± " + format_duration(c.distance) +
-                   " misses the majority's interval [" + signed_duration(intersection.low) +
-                   ", " + signed_duration(intersection.high) + "]"});
+                   " misses the majority's interval [" + signed_duration(intersection.low) + ", " +
+                   signed_duration(intersection.high) + "]"});
         }
       }
     }
@@ -242,16 +244,15 @@ void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
 
   const bool step_allowed = config_.allow_step || clock_updates_ < config_.step_updates;
   const std::optional<Duration> threshold =
-      clock_updates_ == 0 ? std::optional<Duration>(config_.initial_step_threshold)
-                          : std::nullopt;
-  const Correction c = discipline_.correct(now, f.offset, f.frequency_ppm, step_allowed,
-                                           config_.force, threshold);
+      clock_updates_ == 0 ? std::optional<Duration>(config_.initial_step_threshold) : std::nullopt;
+  const Correction c =
+      discipline_.correct(now, f.offset, f.frequency_ppm, step_allowed, config_.force, threshold);
   if (c.kind == CorrectionKind::kRefused) {
     refused_ = true;
     status_ = SyncStatus::kUnsynchronized;
     events.push_back({EventKind::kRefusedInsane, Severity::kError,
-                      "REFUSED correction of " + signed_duration(c.amount) +
-                          " from " + ps.info.name + ": beyond the panic threshold " +
+                      "REFUSED correction of " + signed_duration(c.amount) + " from " +
+                          ps.info.name + ": beyond the panic threshold " +
                           format_duration(config_.panic_threshold) +
                           " (insane time); the clock is NOT synchronized. Check the sources, "
                           "or set force to accept it"});
@@ -268,9 +269,10 @@ void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
                           format_duration(config_.panic_threshold) + ": clock stepped"});
   } else if (c.kind == CorrectionKind::kStep) {
     events.push_back({EventKind::kStepped, Severity::kWarning,
-                      "clock stepped by " + signed_duration(c.amount) + " (above the step "
-                          "threshold " + format_duration(threshold.value_or(
-                                             config_.step_threshold)) + ")"});
+                      "clock stepped by " + signed_duration(c.amount) +
+                          " (above the step "
+                          "threshold " +
+                          format_duration(threshold.value_or(config_.step_threshold)) + ")"});
   } else if (magnitude > config_.step_threshold) {
     events.push_back({EventKind::kLargeSlew, Severity::kWarning,
                       "correction of " + signed_duration(c.amount) +
@@ -286,19 +288,17 @@ void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
                           signed_duration(c.amount)});
   }
   status_ = SyncStatus::kSynchronized;
-  const Duration error_now =
-      f.root_delay / 2 + f.root_dispersion + discipline_.remaining_at(now);
-  poll_.update(error_now, growth_ppm(), out.jitter,
-               estimator_.error_ppm() > config_.max_drift_ppm);
+  const Duration error_now = f.root_delay / 2 + f.root_dispersion + discipline_.remaining_at(now);
+  poll_.update(error_now, growth_ppm(), out.jitter, estimator_.error_ppm() > config_.max_drift_ppm);
 }
 
 void Engine::coast(UnixTime now, bool had_candidates, std::vector<Event>& events) {
   if (!fix_ || refused_) return;
   if (status_ == SyncStatus::kSynchronized) {
-    events.push_back({EventKind::kSyncLost, Severity::kWarning,
-                      std::string(had_candidates ? "no majority among the sources"
-                                                 : "no selectable source") +
-                          ": free-running, error bound grows at " + ppm_text(growth_ppm())});
+    events.push_back(
+        {EventKind::kSyncLost, Severity::kWarning,
+         std::string(had_candidates ? "no majority among the sources" : "no selectable source") +
+             ": free-running, error bound grows at " + ppm_text(growth_ppm())});
   }
   status_ = SyncStatus::kFreeRunning;
   if (!discipline_.slewing_at(now)) {

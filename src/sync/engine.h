@@ -62,25 +62,25 @@ struct SourceStatus {
   SourceState state = SourceState::kUnreachable;
   bool system_peer = false;
   std::uint8_t stratum = 16;
-  Duration offset{0};     // reference − system, projected to the last update
+  Duration offset{0};  // reference − system, projected to the last update
   Duration delay{0};
   Duration jitter{0};
-  Duration distance{0};   // root distance (correctness half-width)
+  Duration distance{0};         // root distance (correctness half-width)
   Duration root_delay{0};       // as the source reported it in the chosen sample
   Duration root_dispersion{0};  // as the source reported it in the chosen sample
-  std::uint8_t reach = 0;  // NTP reach register: bit 0 = the latest poll was answered
+  std::uint8_t reach = 0;       // NTP reach register: bit 0 = the latest poll was answered
   int samples = 0;
 };
 
 enum class EventKind : std::uint8_t {
-  kSynchronized,    // first fix, or back from free-running / refusal
-  kStepped,         // the virtual clock jumped
-  kLargeSlew,       // a correction above the step threshold is being slewed
-  kRefusedInsane,   // correction above the panic threshold refused
-  kForcedInsane,    // correction above the panic threshold applied because forced
-  kFalseticker,     // a source newly marked falseticker
-  kSyncLost,        // no selectable source: free-running
-  kSourceJumped,    // a source's offset jumped beyond the step threshold
+  kSynchronized,   // first fix, or back from free-running / refusal
+  kStepped,        // the virtual clock jumped
+  kLargeSlew,      // a correction above the step threshold is being slewed
+  kRefusedInsane,  // correction above the panic threshold refused
+  kForcedInsane,   // correction above the panic threshold applied because forced
+  kFalseticker,    // a source newly marked falseticker
+  kSyncLost,       // no selectable source: free-running
+  kSourceJumped,   // a source's offset jumped beyond the step threshold
 };
 
 enum class Severity : std::uint8_t { kInfo, kWarning, kError };
@@ -97,7 +97,7 @@ struct UpdateResult {
   std::optional<MonoTime> next_update_at;  // call update() again then (a slew ends)
   double frequency_ppm = 0.0;              // drift estimate
   double frequency_error_ppm = 0.0;
-  double slew_ppm = 0.0;                   // current slew on top of the drift estimate
+  double slew_ppm = 0.0;  // current slew on top of the drift estimate
 };
 
 class Engine {

@@ -17,15 +17,15 @@
 
 #include <deque>
 
-#include "sync/drift_file.h"
 #include "kairos/time.h"
+#include "sync/drift_file.h"
 
 namespace kairos::sync {
 
 struct FrequencyEstimatorConfig {
-  int max_points = 32;                // regression window
-  double max_frequency_ppm = 500.0;   // |estimate| clamp (ntpd's NTP_MAXFREQ)
-  double initial_error_ppm = 500.0;   // error of the 0 ppm prior without a drift file
+  int max_points = 32;               // regression window
+  double max_frequency_ppm = 500.0;  // |estimate| clamp (ntpd's NTP_MAXFREQ)
+  double initial_error_ppm = 500.0;  // error of the 0 ppm prior without a drift file
 };
 
 class FrequencyEstimator {

@@ -22,8 +22,8 @@
 namespace kairos::sync {
 
 struct PollConfig {
-  std::int8_t minpoll = 6;   // 64 s
-  std::int8_t maxpoll = 10;  // 1024 s
+  std::int8_t minpoll = 6;        // 64 s
+  std::int8_t maxpoll = 10;       // 1024 s
   std::int8_t learning_poll = 3;  // 8 s: the poll while the drift is unknown
   Duration target_delta = milliseconds(10);
 };

@@ -13,8 +13,10 @@ Duration precision_duration(std::int8_t log2) {
 
 Result<Sample> sample_from_exchange(const Exchange& x, const SampleParams& params) {
   const ServerInfo& s = x.server;
-  if (x.t4 < x.t1) return Status::InvalidArgument("sample: t4 (client receive) precedes t1 (client send)");
-  if (x.t3 < x.t2) return Status::InvalidArgument("sample: t3 (server transmit) precedes t2 (server receive)");
+  if (x.t4 < x.t1)
+    return Status::InvalidArgument("sample: t4 (client receive) precedes t1 (client send)");
+  if (x.t3 < x.t2)
+    return Status::InvalidArgument("sample: t3 (server transmit) precedes t2 (server receive)");
   if (s.stratum == 0 || s.stratum > 15) {
     return Status::InvalidArgument("sample: server stratum " + std::to_string(s.stratum) +
                                    " is not a synchronized server (want 1..15)");

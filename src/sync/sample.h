@@ -60,10 +60,10 @@ struct SampleParams {
 };
 
 struct Sample {
-  UnixTime time{};          // system clock when the sample was taken (t4)
-  Duration offset{0};       // reference − system at `time`
-  Duration delay{0};        // round-trip delay, >= 0
-  Duration dispersion{0};   // precision and in-exchange drift, >= 0
+  UnixTime time{};                 // system clock when the sample was taken (t4)
+  Duration offset{0};              // reference − system at `time`
+  Duration delay{0};               // round-trip delay, >= 0
+  Duration dispersion{0};          // precision and in-exchange drift, >= 0
   std::uint8_t stratum = 16;       // the server's stratum (0: a reference clock)
   std::uint32_t reference_id = 0;  // the server's refid
   Duration root_delay{0};

@@ -25,17 +25,17 @@ enum class Verdict : std::uint8_t {
 };
 
 struct Candidate {
-  int source = 0;           // the caller's index
-  Duration offset{0};       // reference − system at `now`
-  Duration distance{0};     // correctness half-width (root distance) at `now`, > 0
-  Duration jitter{0};       // the source's own (filter) jitter
+  int source = 0;        // the caller's index
+  Duration offset{0};    // reference − system at `now`
+  Duration distance{0};  // correctness half-width (root distance) at `now`, > 0
+  Duration jitter{0};    // the source's own (filter) jitter
   std::uint8_t stratum = 16;
   Verdict verdict = Verdict::kSurvivor;
 };
 
 struct Intersection {
-  bool found = false;   // false: no majority; every verdict is kNoMajority
-  Duration low{0};      // the intersection interval, when found
+  bool found = false;  // false: no majority; every verdict is kNoMajority
+  Duration low{0};     // the intersection interval, when found
   Duration high{0};
   int falsetickers = 0;
 };

@@ -43,8 +43,8 @@ TEST(ClockFilterTest, ProjectsOffsetsWithTheFrequency) {
 TEST(ClockFilterTest, AJumpDropsTheOlderSamples) {
   ClockFilter f;
   for (int i = 0; i < 5; ++i) {
-    EXPECT_FALSE(f.add(sample(kT + seconds(i), Duration(0), microseconds(100)), 0, 15,
-                       milliseconds(128)));
+    EXPECT_FALSE(
+        f.add(sample(kT + seconds(i), Duration(0), microseconds(100)), 0, 15, milliseconds(128)));
   }
   EXPECT_TRUE(f.add(sample(kT + seconds(5), milliseconds(300), microseconds(100)), 0, 15,
                     milliseconds(128)));

@@ -45,8 +45,8 @@ struct Recorder {
       if (n != node) return;
       if (r.snapshot.status == SyncStatus::kSynchronized) ++updates;  // clock updates
       max_slew_ppm = std::max(max_slew_ppm, std::abs(r.slew_ppm));
-      max_slew_above_drift_ppm = std::max(
-          max_slew_above_drift_ppm, std::abs(r.snapshot.frequency_ppm - r.frequency_ppm));
+      max_slew_above_drift_ppm =
+          std::max(max_slew_above_drift_ppm, std::abs(r.snapshot.frequency_ppm - r.frequency_ppm));
       for (const Event& e : r.events) {
         events.push_back(e);
         if (e.kind == EventKind::kStepped) steps.emplace_back(world.elapsed(), updates);
@@ -61,7 +61,8 @@ struct Recorder {
 };
 
 TEST(EngineTest, ConvergesWithinOneMillisecondInThirtySecondsAndBoundHolds) {
-  for (const Duration offset : {Duration(milliseconds(3)), Duration(seconds(-5)), Duration(milliseconds(200))}) {
+  for (const Duration offset :
+       {Duration(milliseconds(3)), Duration(seconds(-5)), Duration(milliseconds(200))}) {
     FakeWorld world({ServerSpec{}, ServerSpec{}, ServerSpec{}}, {client(offset, 40.0, 3)}, 7);
     Recorder rec;
     rec.attach(world, 0);
@@ -92,7 +93,8 @@ TEST(EngineTest, BoundHoldsOverManySeedsWithNoisyAsymmetricLinks) {
     FakeWorld world(servers, {n}, seed);
     world.run_for(hours(3));
     EXPECT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
-    EXPECT_TRUE(world.violations().empty()) << "seed " << seed << ": " << describe(world.violations());
+    EXPECT_TRUE(world.violations().empty())
+        << "seed " << seed << ": " << describe(world.violations());
     EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(2)) << "seed " << seed;
   }
 }
@@ -167,7 +169,8 @@ TEST(EngineTest, BoundGrowsWhenSourcesVanishAndStatusBecomesFreeRunning) {
   rec.attach(world, 0);
   world.run_for(minutes(20));
   ASSERT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
-  EXPECT_TRUE(world.engine(0).synchronized_within(milliseconds(10), world.system_at(0, world.true_now())));
+  EXPECT_TRUE(
+      world.engine(0).synchronized_within(milliseconds(10), world.system_at(0, world.true_now())));
   world.server(0).up = false;
   world.server(1).up = false;
   world.run_for(hours(3));
@@ -258,7 +261,8 @@ TEST(EngineTest, InsaneCorrectionIsRefusedUnlessForced) {
     EXPECT_EQ(s.stratum, 16);
     EXPECT_EQ(s.leap, Leap::kUnknown);
     EXPECT_GT(world.virtual_error(0), seconds(1999));  // the correction was not applied
-    EXPECT_FALSE(world.engine(0).synchronized_within(seconds(100000), world.system_at(0, world.true_now())));
+    EXPECT_FALSE(
+        world.engine(0).synchronized_within(seconds(100000), world.system_at(0, world.true_now())));
   }
   {
     NodeSpec n = client(seconds(2000), 0.0, 1);

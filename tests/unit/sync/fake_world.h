@@ -12,8 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <optional>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -79,7 +79,10 @@ class FakeWorld {
   void set_check_bounds(bool on) { check_bounds_ = on; }
   const std::vector<Violation>& violations() const { return violations_; }
   // The largest |virtual − true| of a synchronized node seen at any check from now on.
-  void track_error_from_now() { tracking_ = true; max_abs_error_.assign(nodes_.size(), Duration(0)); }
+  void track_error_from_now() {
+    tracking_ = true;
+    max_abs_error_.assign(nodes_.size(), Duration(0));
+  }
   Duration max_abs_error(int node) const { return max_abs_error_[static_cast<std::size_t>(node)]; }
   std::int64_t bound_checks() const { return bound_checks_; }
 
@@ -119,7 +122,7 @@ namespace kairos::sync::testing {
 inline constexpr MonoTime kMonoStart = MonoTime(seconds(1000));
 
 inline FakeWorld::FakeWorld(std::vector<ServerSpec> servers, std::vector<NodeSpec> nodes,
-                     std::uint64_t seed)
+                            std::uint64_t seed)
     : servers_(std::move(servers)), rng_(seed) {
   start_ = UnixTime(seconds(1'780'000'000));
   now_ = start_;

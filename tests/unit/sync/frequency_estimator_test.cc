@@ -49,7 +49,8 @@ TEST(FrequencyEstimatorTest, ClampsAndWidensTheError) {
 
 TEST(FrequencyEstimatorTest, RestartKeepsTheEstimateAsPrior) {
   FrequencyEstimator f;
-  for (int i = 0; i < 10; ++i) f.add(kT + seconds(60 * i), microseconds(12 * i * 60 / 60), microseconds(10));
+  for (int i = 0; i < 10; ++i)
+    f.add(kT + seconds(60 * i), microseconds(12 * i * 60 / 60), microseconds(10));
   const DriftState before = f.state();
   f.restart();
   EXPECT_EQ(f.points(), 0);

@@ -27,12 +27,13 @@ TEST(SampleTest, FourTimestampOffsetAndDelay) {
   EXPECT_EQ(s->delay, milliseconds(8));
   EXPECT_LE(abs(s->offset - milliseconds(10)), s->delay / 2);
   EXPECT_EQ(s->time, x.t4);
-  EXPECT_EQ(s->distance(), (milliseconds(4) + milliseconds(8)) / 2 + milliseconds(1) + s->dispersion);
+  EXPECT_EQ(s->distance(),
+            (milliseconds(4) + milliseconds(8)) / 2 + milliseconds(1) + s->dispersion);
 }
 
 TEST(SampleTest, CristianIsTheOneReadingCase) {
-  Result<Sample> s = sample_from_cristian(kT, kT + seconds(2), kT + milliseconds(10),
-                                          good_server(), SampleParams{});
+  Result<Sample> s = sample_from_cristian(kT, kT + seconds(2), kT + milliseconds(10), good_server(),
+                                          SampleParams{});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->offset, seconds(2) - milliseconds(5));
   EXPECT_EQ(s->delay, milliseconds(10));
