@@ -1,0 +1,77 @@
+#include "sync/clock_filter.h"
+
+#include <cmath>
+
+namespace kairos::sync {
+
+bool ClockFilter::add(const Sample& sample, double frequency_ppm, double growth_ppm,
+                      Duration jump) {
+  bool discontinuity = false;
+  if (count_ > 0) {
+    const Sample& newest = stages_[head_];
+    const double dt = to_seconds(sample.time - newest.time);
+    const double expected = to_seconds(newest.offset) + dt * frequency_ppm * 1e-6;
+    const double allowed = to_seconds(jump) + to_seconds(sample.delay + newest.delay) / 2 +
+                           to_seconds(sample.dispersion + newest.dispersion) +
+                           std::abs(dt) * growth_ppm * 1e-6;
+    discontinuity = std::abs(to_seconds(sample.offset) - expected) > allowed;
+    if (discontinuity) count_ = 0;
+  }
+  head_ = (head_ + 1) % kStages;
+  stages_[head_] = sample;
+  if (count_ < kStages) ++count_;
+  ++next_sequence_;
+  return discontinuity;
+}
+
+void ClockFilter::shift_system_clock(Duration step) {
+  for (int i = 0; i < count_; ++i) {
+    Sample& s = stages_[(head_ - i + kStages) % kStages];
+    s.time += step;
+    s.offset -= step;
+  }
+}
+
+const Sample* ClockFilter::find(std::uint64_t sequence) const {
+  if (count_ == 0 || sequence >= next_sequence_) return nullptr;
+  const std::uint64_t age = next_sequence_ - 1 - sequence;
+  if (age >= static_cast<std::uint64_t>(count_)) return nullptr;
+  return &stages_[(head_ - static_cast<int>(age) + kStages) % kStages];
+}
+
+std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency_ppm,
+                                                  double growth_ppm) const {
+  if (count_ == 0) return std::nullopt;
+  std::array<double, kStages> projected{};  // seconds
+  int best = -1;
+  double best_distance = 0.0;
+  double best_dispersion = 0.0;
+  for (int i = 0; i < count_; ++i) {  // i = 0 is the newest
+    const Sample& s = stages_[(head_ - i + kStages) % kStages];
+    const double age = now > s.time ? to_seconds(now - s.time) : 0.0;
+    projected[i] = to_seconds(s.offset) + to_seconds(now - s.time) * frequency_ppm * 1e-6;
+    const double dispersion = to_seconds(s.dispersion) + age * growth_ppm * 1e-6;
+    const double distance = to_seconds(s.delay) / 2 + dispersion;
+    if (best < 0 || distance < best_distance) {
+      best = i;
+      best_distance = distance;
+      best_dispersion = dispersion;
+    }
+  }
+  double sum_squares = 0.0;
+  for (int i = 0; i < count_; ++i) {
+    const double d = projected[i] - projected[best];
+    sum_squares += d * d;
+  }
+  FilterOutput out;
+  out.sample = stages_[(head_ - best + kStages) % kStages];
+  out.sequence = next_sequence_ - 1 - static_cast<std::uint64_t>(best);
+  out.offset = from_seconds(projected[best]);
+  out.dispersion = from_seconds(best_dispersion);
+  out.jitter = count_ > 1 ? from_seconds(std::sqrt(sum_squares / (count_ - 1))) : Duration(0);
+  out.distance = (out.sample.root_delay + out.sample.delay) / 2 + out.sample.root_dispersion +
+                 out.dispersion + out.jitter;
+  return out;
+}
+
+}  // namespace kairos::sync

@@ -1,0 +1,66 @@
+// ClockFilter: the per-source clock filter (RFC 5905 §10, simplified). It keeps the last
+// kStages samples of one source and, at a given `now`, picks the best: the one with the
+// least distance delay/2 + aged dispersion, i.e. the lowest delay among recent samples,
+// where a sample's age counts against it. Its offset is projected to `now` with the
+// current frequency estimate; jitter is the RMS difference of the other samples'
+// projected offsets from the chosen one.
+//
+// A sample that contradicts the newest one by more than the step threshold (beyond both
+// their error intervals) means a discontinuity: the older samples are dropped.
+//
+// Units: offsets reference − system; aging in ppm of elapsed system time.
+// Thread safety: none (owned by the engine's control loop).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "sync/sample.h"
+
+namespace kairos::sync {
+
+struct FilterOutput {
+  Sample sample;           // the chosen sample, as measured
+  std::uint64_t sequence;  // its sequence number (increases by one per add)
+  Duration offset{0};      // sample offset projected to `now`
+  Duration dispersion{0};  // sample dispersion + growth × age
+  Duration jitter{0};      // RMS offset difference of the other samples, >= 0
+  // Correctness half-width at `now`: (root_delay + delay)/2 + root_dispersion +
+  // dispersion + jitter.
+  Duration distance{0};
+};
+
+class ClockFilter {
+ public:
+  static constexpr int kStages = 8;
+
+  // Adds a sample. When its offset disagrees with the newest stored one by more than
+  // `jump` beyond what both samples' delays, dispersions and aging at `growth_ppm`
+  // allow (after projecting with `frequency_ppm`), the clock it measures jumped: the
+  // older samples are dropped and add returns true.
+  bool add(const Sample& sample, double frequency_ppm, double growth_ppm, Duration jump);
+  bool empty() const { return count_ == 0; }
+  int size() const { return count_; }
+  void clear() { count_ = 0; }
+  // The system clock stepped by `step` (new − old): stored offsets and times follow it.
+  void shift_system_clock(Duration step);
+
+  // The best sample at `now` (system clock), projecting offsets with `frequency_ppm` (the
+  // system clock's estimated rate error, positive: system clock slow so the offset grows)
+  // and aging dispersion at `growth_ppm`. nullopt when empty.
+  // Sequence number of the newest sample (meaningless when empty).
+  std::uint64_t newest_sequence() const { return next_sequence_ - 1; }
+  // The stored sample with sequence number `sequence`, if still held.
+  const Sample* find(std::uint64_t sequence) const;
+
+  std::optional<FilterOutput> evaluate(UnixTime now, double frequency_ppm, double growth_ppm) const;
+
+ private:
+  std::array<Sample, kStages> stages_{};  // ring, newest at head_
+  int head_ = 0;
+  int count_ = 0;
+  std::uint64_t next_sequence_ = 0;
+};
+
+}  // namespace kairos::sync

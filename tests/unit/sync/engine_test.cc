@@ -1,0 +1,372 @@
+// The real engine in the fake world: convergence, honest bounds, falsetickers,
+// free-running, step/slew/panic rules, poll growth, and a three-tier chain.
+#include "sync/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "unit/sync/fake_world.h"
+
+namespace kairos::sync {
+namespace {
+
+using testing::FakeWorld;
+using testing::NodeSpec;
+using testing::ServerSpec;
+using testing::Upstream;
+
+Duration abs_d(Duration d) { return d < Duration(0) ? -d : d; }
+
+NodeSpec client(Duration offset, double drift_ppm, int servers) {
+  NodeSpec n;
+  n.initial_offset = offset;
+  n.drift_ppm = drift_ppm;
+  for (int i = 0; i < servers; ++i) n.upstreams.push_back(Upstream{false, i, {}});
+  return n;
+}
+
+std::string describe(const std::vector<testing::Violation>& v) {
+  if (v.empty()) return "none";
+  return std::to_string(v.size()) + " violations, first at +" +
+         format_duration(v[0].true_time - UnixTime(seconds(1'780'000'000))) + ": error " +
+         format_duration(v[0].error) + " bound " + format_duration(v[0].bound);
+}
+
+// Tracks what every update published, for assertions over a whole run.
+struct Recorder {
+  std::vector<Event> events;
+  int updates = 0;
+  double max_slew_ppm = 0.0;
+  double max_slew_above_drift_ppm = 0.0;
+  std::vector<std::pair<Duration, int>> steps;  // (elapsed, update number)
+  void attach(FakeWorld& world, int node) {
+    world.set_hook([this, &world, node](int n, const UpdateResult& r, UnixTime) {
+      if (n != node) return;
+      if (r.snapshot.status == SyncStatus::kSynchronized) ++updates;  // clock updates
+      max_slew_ppm = std::max(max_slew_ppm, std::abs(r.slew_ppm));
+      max_slew_above_drift_ppm =
+          std::max(max_slew_above_drift_ppm, std::abs(r.snapshot.frequency_ppm - r.frequency_ppm));
+      for (const Event& e : r.events) {
+        events.push_back(e);
+        if (e.kind == EventKind::kStepped) steps.emplace_back(world.elapsed(), updates);
+      }
+    });
+  }
+  int count(EventKind kind) const {
+    int c = 0;
+    for (const Event& e : events) c += e.kind == kind;
+    return c;
+  }
+};
+
+TEST(EngineTest, ConvergesWithinOneMillisecondInThirtySecondsAndBoundHolds) {
+  for (const Duration offset :
+       {Duration(milliseconds(3)), Duration(seconds(-5)), Duration(milliseconds(200))}) {
+    FakeWorld world({ServerSpec{}, ServerSpec{}, ServerSpec{}}, {client(offset, 40.0, 3)}, 7);
+    Recorder rec;
+    rec.attach(world, 0);
+    world.run_for(seconds(30));
+    EXPECT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+    EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1)) << format_duration(offset);
+    world.track_error_from_now();
+    world.run_for(hours(2));
+    EXPECT_LT(world.max_abs_error(0), milliseconds(1)) << format_duration(offset);
+    EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+    EXPECT_GT(world.bound_checks(), 100);
+    // The drift estimate found the client's +40 ppm (offset slope is −40 ppm).
+    EXPECT_NEAR(world.engine(0).drift().frequency_ppm, -40.0, 1.0);
+    EXPECT_LT(rec.max_slew_ppm, 500.0 + 1e-9);
+  }
+}
+
+TEST(EngineTest, BoundHoldsOverManySeedsWithNoisyAsymmetricLinks) {
+  for (std::uint64_t seed = 100; seed < 108; ++seed) {
+    NodeSpec n = client(milliseconds(static_cast<std::int64_t>(seed % 5) - 2),
+                        static_cast<double>(seed % 7) * 15.0 - 45.0, 3);
+    n.upstreams[0].link = {microseconds(100), milliseconds(2)};
+    n.upstreams[1].link = {milliseconds(5), microseconds(20)};
+    n.upstreams[2].link = {microseconds(500), microseconds(500)};
+    std::vector<ServerSpec> servers(3);
+    servers[1].stratum = 3;
+    servers[1].root_dispersion = milliseconds(1);
+    FakeWorld world(servers, {n}, seed);
+    world.run_for(hours(3));
+    EXPECT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+    EXPECT_TRUE(world.violations().empty())
+        << "seed " << seed << ": " << describe(world.violations());
+    EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(2)) << "seed " << seed;
+  }
+}
+
+TEST(EngineTest, AnnouncedSystemClockStepKeepsTheVirtualClockAndTheBound) {
+  FakeWorld world({ServerSpec{}}, {client(Duration(0), 10.0, 1)}, 47);
+  world.run_for(minutes(30));
+  const Duration before = world.virtual_error(0);
+  world.step_system_clock(0, seconds(-3));
+  world.engine(0).on_system_clock_step(seconds(-3), microseconds(10));
+  Recorder rec;
+  rec.attach(world, 0);
+  world.run_for(minutes(30));
+  EXPECT_EQ(rec.count(EventKind::kStepped), 0);
+  EXPECT_EQ(rec.count(EventKind::kSourceJumped), 0);
+  EXPECT_LT(abs_d(before), milliseconds(1));
+  EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
+TEST(EngineTest, SyncsWithinSecondsThanksToTheBurst) {
+  FakeWorld world({ServerSpec{}}, {client(milliseconds(50), 0.0, 1)}, 3);
+  world.run_for(seconds(8));
+  EXPECT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+  EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
+TEST(EngineTest, TwoLiarsOfFiveAreFalsetickersAndNeverSelected) {
+  std::vector<ServerSpec> servers(5);
+  servers[1].lie = seconds(2);
+  servers[3].lie = milliseconds(-3500);
+  FakeWorld world(servers, {client(milliseconds(20), -25.0, 5)}, 11);
+  int liar_selected = 0;
+  world.set_hook([&](int, const UpdateResult&, UnixTime) {
+    for (const SourceStatus& s : world.engine(0).sources()) {
+      if ((s.id == 1 || s.id == 3) && (s.state == SourceState::kSelected || s.system_peer)) {
+        ++liar_selected;
+      }
+    }
+  });
+  world.run_for(seconds(30));
+  EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
+  world.track_error_from_now();
+  world.run_for(hours(1));
+  EXPECT_LT(world.max_abs_error(0), milliseconds(1));
+  EXPECT_EQ(liar_selected, 0);
+  const std::vector<SourceStatus> st = world.engine(0).sources();
+  EXPECT_EQ(st[1].state, SourceState::kFalseticker);
+  EXPECT_EQ(st[3].state, SourceState::kFalseticker);
+  for (int i : {0, 2, 4}) EXPECT_EQ(st[static_cast<std::size_t>(i)].state, SourceState::kSelected);
+  EXPECT_EQ(st[1].reach, 0xff);
+  EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
+TEST(EngineTest, FalsetickerEventIsLoggedOnceOnTheTransition) {
+  std::vector<ServerSpec> servers(3);
+  servers[2].lie = seconds(3);
+  FakeWorld world(servers, {client(Duration(0), 0.0, 3)}, 5);
+  Recorder rec;
+  rec.attach(world, 0);
+  world.run_for(minutes(30));
+  EXPECT_EQ(rec.count(EventKind::kFalseticker), 1);
+  EXPECT_NE(rec.events.front().message.find("server2"), std::string::npos)
+      << rec.events.front().message;
+}
+
+TEST(EngineTest, BoundGrowsWhenSourcesVanishAndStatusBecomesFreeRunning) {
+  FakeWorld world({ServerSpec{}, ServerSpec{}}, {client(milliseconds(2), 30.0, 2)}, 13);
+  Recorder rec;
+  rec.attach(world, 0);
+  world.run_for(minutes(20));
+  ASSERT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+  EXPECT_TRUE(
+      world.engine(0).synchronized_within(milliseconds(10), world.system_at(0, world.true_now())));
+  world.server(0).up = false;
+  world.server(1).up = false;
+  world.run_for(hours(3));
+  const ClockSnapshot& s = world.engine(0).snapshot();
+  EXPECT_EQ(s.status, SyncStatus::kFreeRunning);
+  EXPECT_EQ(rec.count(EventKind::kSyncLost), 1);
+  for (const SourceStatus& src : world.engine(0).sources()) {
+    EXPECT_EQ(src.state, SourceState::kUnreachable);
+    EXPECT_EQ(src.reach, 0);
+  }
+  const UnixTime sys_now = world.system_at(0, world.true_now());
+  const UnixTime sys_later = world.system_at(0, world.true_now() + hours(1));
+  EXPECT_GT(s.error_bound_at(sys_later), s.error_bound_at(sys_now));
+  EXPECT_GE(s.max_drift_ppm, 15.0);
+  // 3 h at >= 15 ppm is > 160 ms: no longer within a 10 ms target.
+  EXPECT_FALSE(world.engine(0).synchronized_within(milliseconds(10), sys_now));
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+  // Sources come back: synchronized again.
+  world.server(0).up = true;
+  world.server(1).up = true;
+  world.run_for(minutes(10));
+  EXPECT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
+TEST(EngineTest, StepsOnlyDuringTheFirstUpdates) {
+  NodeSpec n = client(milliseconds(500), 10.0, 3);
+  FakeWorld world({ServerSpec{}, ServerSpec{}, ServerSpec{}}, {n}, 17);
+  Recorder rec;
+  rec.attach(world, 0);
+  world.run_for(minutes(10));
+  ASSERT_EQ(rec.steps.size(), 1u);
+  EXPECT_EQ(rec.steps[0].second, 1);
+  // Someone steps the system clock by 300 ms without telling the engine: after the first
+  // updates this is slewed at <= 500 ppm, never stepped.
+  world.set_check_bounds(false);
+  world.step_system_clock(0, milliseconds(300));
+  world.run_for(minutes(20));
+  EXPECT_EQ(rec.steps.size(), 1u);
+  EXPECT_GE(rec.count(EventKind::kLargeSlew), 1);
+  EXPECT_NEAR(rec.max_slew_ppm, 500.0, 1e-6);
+  EXPECT_LT(rec.max_slew_above_drift_ppm, 500.0 + 1e-6);
+  EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));  // 300 ms at 500 ppm: 600 s
+}
+
+TEST(EngineTest, AllowStepStepsLargeCorrectionsAtAnyTime) {
+  NodeSpec n = client(Duration(0), 0.0, 1);
+  n.config.allow_step = true;
+  FakeWorld world({ServerSpec{}}, {n}, 19);
+  Recorder rec;
+  rec.attach(world, 0);
+  world.run_for(minutes(10));
+  world.set_check_bounds(false);
+  world.step_system_clock(0, milliseconds(300));
+  world.run_for(minutes(5));
+  EXPECT_EQ(rec.steps.size(), 1u);
+  EXPECT_GT(rec.steps[0].second, 3);
+  EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
+}
+
+TEST(EngineTest, SlewIsBoundedAndTheBoundCoversTheRemainder) {
+  // No step at all: a 60 ms initial error is slewed at <= 500 ppm (>= 120 s).
+  NodeSpec n = client(milliseconds(60), 20.0, 2);
+  n.config.step_updates = 0;
+  FakeWorld world({ServerSpec{}, ServerSpec{}}, {n}, 23);
+  Recorder rec;
+  rec.attach(world, 0);
+  world.run_for(seconds(60));
+  EXPECT_EQ(rec.steps.size(), 0u);
+  EXPECT_GT(abs_d(world.virtual_error(0)), milliseconds(20));  // still slewing
+  world.run_for(minutes(5));
+  EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
+  EXPECT_LE(rec.max_slew_ppm, 500.0 + 1e-9);
+  EXPECT_GT(rec.max_slew_ppm, 400.0);
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
+TEST(EngineTest, InsaneCorrectionIsRefusedUnlessForced) {
+  {
+    FakeWorld world({ServerSpec{}}, {client(seconds(2000), 0.0, 1)}, 29);
+    Recorder rec;
+    rec.attach(world, 0);
+    world.run_for(minutes(5));
+    EXPECT_GE(rec.count(EventKind::kRefusedInsane), 1);
+    EXPECT_EQ(rec.count(EventKind::kStepped), 0);
+    const ClockSnapshot& s = world.engine(0).snapshot();
+    EXPECT_EQ(s.status, SyncStatus::kUnsynchronized);
+    EXPECT_EQ(s.stratum, 16);
+    EXPECT_EQ(s.leap, Leap::kUnknown);
+    EXPECT_GT(world.virtual_error(0), seconds(1999));  // the correction was not applied
+    EXPECT_FALSE(
+        world.engine(0).synchronized_within(seconds(100000), world.system_at(0, world.true_now())));
+  }
+  {
+    NodeSpec n = client(seconds(2000), 0.0, 1);
+    n.config.force = true;
+    FakeWorld world({ServerSpec{}}, {n}, 29);
+    Recorder rec;
+    rec.attach(world, 0);
+    world.run_for(minutes(5));
+    EXPECT_EQ(rec.count(EventKind::kForcedInsane), 1);
+    EXPECT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+    EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
+    EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+  }
+}
+
+TEST(EngineTest, PollGrowsWhenDriftAndJitterAreSmallRelativeToTheTarget) {
+  auto final_poll = [](Duration target, Duration jitter) {
+    NodeSpec n = client(Duration(0), 5.0, 1);
+    n.config.target_delta = target;
+    n.upstreams[0].link.jitter = jitter;
+    FakeWorld world({ServerSpec{}}, {n}, 31);
+    world.run_for(hours(6));
+    EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+    return world.engine(0).snapshot().poll_log2;
+  };
+  const int relaxed = final_poll(milliseconds(100), microseconds(50));
+  const int strict = final_poll(milliseconds(2), microseconds(50));
+  const int noisy = final_poll(milliseconds(2), milliseconds(3));
+  EXPECT_EQ(relaxed, 10);  // maxpoll
+  EXPECT_EQ(noisy, 6);     // minpoll: jitter eats the whole target
+  EXPECT_LT(strict, relaxed);
+}
+
+TEST(EngineTest, ThreeTierChainDeliversStratumAndRootDistance) {
+  NodeSpec a = client(milliseconds(4), 20.0, 1);
+  a.name = "tier2";
+  NodeSpec b;
+  b.name = "tier3";
+  b.initial_offset = milliseconds(-7);
+  b.drift_ppm = -35.0;
+  b.upstreams.push_back(Upstream{true, 0, {microseconds(300), microseconds(80)}});
+  FakeWorld world({ServerSpec{}}, {a, b}, 37);
+  world.run_for(minutes(1));
+  EXPECT_LT(abs_d(world.virtual_error(1)), milliseconds(1));
+  world.run_for(hours(1));
+  const ClockSnapshot& sa = world.engine(0).snapshot();
+  const ClockSnapshot& sb = world.engine(1).snapshot();
+  EXPECT_EQ(sa.stratum, 2);
+  EXPECT_EQ(sb.stratum, 3);
+  EXPECT_EQ(sb.reference_id, 0x7f000001u);  // the refid given to node b's source
+  const SourceStatus peer = world.engine(1).sources()[0];
+  EXPECT_TRUE(peer.system_peer);
+  EXPECT_EQ(peer.stratum, 2);
+  // root delay = source root delay + measured delay; root dispersion >= source's + jitter.
+  EXPECT_EQ(sb.root_delay, peer.root_delay + peer.delay);
+  EXPECT_GE(sb.root_dispersion, peer.root_dispersion + peer.jitter);
+  EXPECT_GT(sb.root_delay, sa.root_delay);
+  EXPECT_GT(sb.error_bound, sa.error_bound / 2);
+  EXPECT_LT(abs_d(world.virtual_error(1)), milliseconds(1));
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
+TEST(EngineTest, WaitsForTheBurstBeforeTheFirstFixSoAnEarlyLiarCannotSetTheClock) {
+  std::vector<ServerSpec> servers(3);
+  servers[0].lie = seconds(3);  // polled first
+  FakeWorld world(servers, {client(Duration(0), 0.0, 3)}, 41);
+  Recorder rec;
+  rec.attach(world, 0);
+  world.run_for(minutes(2));
+  EXPECT_EQ(rec.count(EventKind::kStepped), 0);
+  EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
+}
+
+TEST(EngineTest, DriftFileSeedsTheEstimate) {
+  NodeSpec n = client(Duration(0), 12.0, 1);
+  FakeWorld world({ServerSpec{}}, {n}, 43);
+  world.run_for(hours(1));
+  const DriftState saved = world.engine(0).drift();
+  EXPECT_NEAR(saved.frequency_ppm, -12.0, 0.5);
+  EXPECT_LT(saved.error_ppm, 1.0);
+  Result<DriftState> loaded = parse_drift(drift_to_text(saved));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  Engine fresh;
+  fresh.load_drift(*loaded);
+  EXPECT_NEAR(fresh.drift().frequency_ppm, saved.frequency_ppm, 1e-6);
+  EXPECT_NEAR(fresh.drift().error_ppm, saved.error_ppm, 1e-6);
+}
+
+TEST(EngineTest, RejectsUnknownSourcesAndUnusableReplies) {
+  Engine e;
+  const MonoTime now(seconds(5));
+  EXPECT_EQ(e.on_poll_sent(3, now).code(), StatusCode::kNotFound);
+  const SourceId id = *e.add_source({"s", 1}, now);
+  Exchange x;
+  x.t1 = UnixTime(seconds(100));
+  x.t2 = x.t3 = UnixTime(seconds(100));
+  x.t4 = UnixTime(seconds(101));
+  x.server.stratum = 16;
+  x.server.leap = Leap::kNone;
+  const Status s = e.on_sample(id, x, now);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("stratum 16"), std::string::npos) << s.message();
+  EXPECT_EQ(e.sources()[0].samples, 0);
+}
+
+}  // namespace
+}  // namespace kairos::sync

@@ -1,0 +1,30 @@
+#include "sync/poll_policy.h"
+
+#include <gtest/gtest.h>
+
+namespace kairos::sync {
+namespace {
+
+TEST(PollPolicyTest, WantedPollFollowsTheHeadroomOverTheGrowth) {
+  PollPolicy p(PollConfig{6, 10, 3, milliseconds(10)});
+  // (10 ms − 0.5 ms − 0) / 20 ppm = 475 s → 2^8.
+  EXPECT_EQ(p.wanted(microseconds(500), 20.0, Duration(0), false), 8);
+  EXPECT_EQ(p.wanted(milliseconds(11), 20.0, Duration(0), false), 6);  // no headroom
+  EXPECT_EQ(p.wanted(microseconds(500), 0.01, Duration(0), false), 10);
+  EXPECT_EQ(p.wanted(microseconds(500), 20.0, Duration(0), true), 3);  // learning
+}
+
+TEST(PollPolicyTest, RisesOneStepAtATimeAndDropsAtOnce) {
+  PollPolicy p(PollConfig{6, 10, 3, milliseconds(10)});
+  EXPECT_EQ(p.poll_log2(), 6);
+  p.update(microseconds(500), 1.0, Duration(0), false);
+  EXPECT_EQ(p.poll_log2(), 7);
+  p.update(microseconds(500), 1.0, Duration(0), false);
+  EXPECT_EQ(p.poll_log2(), 8);
+  p.update(milliseconds(20), 1.0, Duration(0), false);
+  EXPECT_EQ(p.poll_log2(), 6);
+  EXPECT_EQ(p.interval(), seconds(64));
+}
+
+}  // namespace
+}  // namespace kairos::sync
