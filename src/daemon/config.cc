@@ -1,5 +1,6 @@
 #include "daemon/config.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,102 @@ Status validate_log_level(std::string_view level) {
   return Status::InvalidArgument("unknown log level '" + std::string(level) +
                                  "' (use trace, debug, info, warn, error, critical or off)");
 }
+
+Status validate_sync_mode(std::string_view mode) {
+  if (mode == "blocking" || mode == "nonblocking") return Status::Ok();
+  return Status::InvalidArgument("unknown sync mode '" + std::string(mode) +
+                                 "' (use blocking or nonblocking)");
+}
+
+namespace {
+
+Status parse_sync(ConfigTable& top, const std::string& file, SyncConfig& c) {
+  const toml::table* t = nullptr;
+  if (Status s = top.get_table("sync", t); !s.ok()) return s;
+  ConfigTable sync(t, file, "sync.");
+  sync::EngineConfig& e = c.engine;
+  std::int64_t step_updates = e.step_updates, minpoll = e.minpoll, maxpoll = e.maxpoll,
+               min_sources = e.min_sources;
+  for (Status s : {sync.get_string("mode", c.mode),
+                   sync.get_duration("target_delta", e.target_delta),
+                   sync.get_double("max_slew_ppm", e.max_slew_ppm),
+                   sync.get_duration("step_threshold", e.step_threshold),
+                   sync.get_int("step_updates", 0, 1000000, step_updates),
+                   sync.get_bool("allow_step", e.allow_step),
+                   sync.get_duration("panic_threshold", e.panic_threshold),
+                   sync.get_bool("force", e.force),
+                   sync.get_double("max_drift_ppm", e.max_drift_ppm),
+                   sync.get_int("minpoll", -4, 17, minpoll),
+                   sync.get_int("maxpoll", -4, 17, maxpoll),
+                   sync.get_int("min_sources", 1, 64, min_sources)}) {
+    if (!s.ok()) return s;
+  }
+  e.step_updates = static_cast<int>(step_updates);
+  e.minpoll = static_cast<std::int8_t>(minpoll);
+  e.maxpoll = static_cast<std::int8_t>(maxpoll);
+  e.min_sources = static_cast<int>(min_sources);
+  if (Status s = validate_sync_mode(c.mode); !s.ok()) return sync.error("mode", s.message());
+  if (e.target_delta <= Duration(0)) return sync.error("target_delta", "must be positive");
+  if (e.max_slew_ppm <= 0 || e.max_slew_ppm > 100000) {
+    return sync.error("max_slew_ppm", "must be in (0, 100000]");
+  }
+  if (e.step_threshold <= Duration(0)) return sync.error("step_threshold", "must be positive");
+  if (e.panic_threshold < e.step_threshold) {
+    return sync.error("panic_threshold", "must not be below step_threshold");
+  }
+  if (e.max_drift_ppm < 0 || e.max_drift_ppm > 1000) {
+    return sync.error("max_drift_ppm", "must be in [0, 1000]");
+  }
+  if (e.maxpoll < e.minpoll) return sync.error("maxpoll", "must not be below minpoll");
+  return sync.finish();
+}
+
+Status parse_sources(ConfigTable& top, const std::string& file, std::vector<SourceConfig>& out) {
+  const toml::node* node = top.get_node("source");
+  if (node == nullptr) return Status::Ok();
+  const toml::array* arr = node->as_array();
+  if (arr == nullptr || !arr->is_array_of_tables()) {
+    return top.error("source", "expected [[source]] tables");
+  }
+  int index = 0;
+  for (const toml::node& entry : *arr) {
+    const std::string prefix = "source[" + std::to_string(index++) + "].";
+    ConfigTable t(entry.as_table(), file, prefix);
+    SourceConfig sc;
+    for (Status s : {t.get_string("type", sc.type), t.get_string("address", sc.address),
+                     t.get_string("path", sc.path), t.get_duration("max_offset", sc.max_offset),
+                     t.get_double("max_drift_ppm", sc.max_drift_ppm)}) {
+      if (!s.ok()) return s;
+    }
+    if (sc.type == "file") {
+      if (sc.path.empty()) return t.error("type", "a file source needs a path");
+      if (!sc.address.empty()) return t.error("address", "not used by a file source");
+    } else if (sc.type.empty()) {
+      return t.error("type", "missing: every [[source]] needs a type (file)");
+    } else {
+      return t.error("type", "unknown source type '" + sc.type + "' (use file)");
+    }
+    if (sc.max_offset <= Duration(0)) return t.error("max_offset", "must be positive");
+    if (sc.max_drift_ppm <= 0) return t.error("max_drift_ppm", "must be positive");
+    if (Status s = t.finish(); !s.ok()) return s;
+    out.push_back(std::move(sc));
+  }
+  return Status::Ok();
+}
+
+Status parse_testing(ConfigTable& top, const std::string& file, TestingConfig& c) {
+  const toml::table* t = nullptr;
+  if (Status s = top.get_table("testing", t); !s.ok()) return s;
+  ConfigTable testing(t, file, "testing.");
+  if (Status s = testing.get_duration("sim_clock_offset", c.sim_clock_offset); !s.ok()) return s;
+  if (Status s = testing.get_double("sim_clock_drift_ppm", c.sim_clock_drift_ppm); !s.ok()) return s;
+  if (std::abs(c.sim_clock_drift_ppm) > 100000) {
+    return testing.error("sim_clock_drift_ppm", "must be within ±100000");
+  }
+  return testing.finish();
+}
+
+}  // namespace
 
 Result<Config> parse_config(std::string_view text, const std::string& file) {
   Result<toml::table> doc = parse_toml(text, file);
@@ -40,6 +137,9 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
     return http.error("listen", l.status().message());
   }
   if (Status s = http.finish(); !s.ok()) return s;
+  if (Status s = parse_sync(top, file, c.sync); !s.ok()) return s;
+  if (Status s = parse_sources(top, file, c.sources); !s.ok()) return s;
+  if (Status s = parse_testing(top, file, c.testing); !s.ok()) return s;
   if (Status s = top.finish(); !s.ok()) return s;
   return c;
 }

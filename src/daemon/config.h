@@ -9,9 +9,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kairos/host_port.h"
 #include "kairos/status.h"
+#include "sync/engine_config.h"
 
 namespace kairos::daemon {
 
@@ -20,12 +22,41 @@ struct HttpConfig {
   std::string listen = "127.0.0.1:11180";  // ADDR:PORT, or "off"
 };
 
+// [sync]: how the node disciplines its virtual clock (docs/sync.md has the model).
+struct SyncConfig {
+  // "nonblocking": serve at once, flagged unsynchronized until within target_delta;
+  // "blocking": serve nothing downstream and report not-ready until then.
+  std::string mode = "nonblocking";
+  sync::EngineConfig engine;
+};
+
+// One [[source]]: where time comes from.
+struct SourceConfig {
+  std::string type;     // "file" (NTP upstreams: "ntp")
+  std::string address;  // ntp: HOST[:PORT]
+  std::string path;     // file: the probe file, or a directory for this node's probe file
+  Duration max_offset = std::chrono::seconds(1);  // file: alarm above this |offset|
+  double max_drift_ppm = 500.0;                   // file: alarm above this drift between checks
+};
+
+// [testing]: make this process act as if its system clock were off (never touches it).
+struct TestingConfig {
+  Duration sim_clock_offset{0};
+  double sim_clock_drift_ppm = 0.0;
+};
+
 struct Config {
   // Top-level keys.
   std::filesystem::path state_dir;  // empty: $XDG_STATE_HOME/kairos or ~/.local/state/kairos
   std::string log_level = "info";   // trace, debug, info, warn, error, critical, off
   HttpConfig http;
+  SyncConfig sync;
+  std::vector<SourceConfig> sources;
+  TestingConfig testing;
 };
+
+// Checks a [sync] mode name.
+Status validate_sync_mode(std::string_view mode);
 
 // A listen address from a flag or key: "off" gives nullopt; otherwise ADDR:PORT with a
 // literal IP address (IPv6 in brackets). `what` names the flag or key in errors.

@@ -32,6 +32,8 @@ class ConfigTable {
   Status get_duration(std::string_view key, Duration& out);
   // An array of strings.
   Status get_strings(std::string_view key, std::vector<std::string>& out);
+  // The raw node (null when absent), for shapes the typed getters do not cover.
+  const toml::node* get_node(std::string_view key) { return find(key); }
   // A sub-table (a [section]): null when absent, an error when the key is not a table.
   Status get_table(std::string_view key, const toml::table*& out);
 

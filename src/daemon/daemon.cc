@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/status_report.h"
+#include "sources/file_source.h"
 #include "kairos/version.h"
 
 namespace kairos::daemon {
@@ -15,10 +16,33 @@ Daemon::Daemon(Config config, std::filesystem::path state_dir, const Clock& cloc
 
 Daemon::~Daemon() = default;
 
+Status Daemon::start_sync() {
+  SyncLoopOptions options;
+  options.engine = config_.sync.engine;
+  options.drift_file = state_dir_ / "drift";
+  sync_ = std::make_unique<SyncLoop>(loop_, clock_, options,
+                                     [this](const ClockSnapshot& s) { publish(s); });
+  for (const SourceConfig& sc : config_.sources) {
+    std::unique_ptr<sources::SourceDriver> driver;
+    if (sc.type == "file") {
+      driver = std::make_unique<sources::FileSourceDriver>(
+          sources::FileSourceSettings{sc.path, sc.max_offset, sc.max_drift_ppm}, clock_);
+    }
+    if (driver == nullptr) return Status::InvalidArgument("unknown source type " + sc.type);
+    if (Status s = sync_->add_source(std::move(driver)); !s.ok()) return s;
+  }
+  sync_->start();
+  return Status::Ok();
+}
+
 Status Daemon::start() {
-  ClockSnapshot initial;
-  initial.system_ref = clock_.realtime();
-  publish(initial);
+  if (config_.sources.empty()) {
+    ClockSnapshot initial;
+    initial.system_ref = clock_.realtime();
+    publish(initial);
+  } else if (Status s = start_sync(); !s.ok()) {
+    return s;
+  }
 
   Result<std::optional<HostPort>> http_listen = parse_listen(config_.http.listen, "http listen");
   if (!http_listen.ok()) return http_listen.status();
@@ -33,11 +57,17 @@ Status Daemon::start() {
 
 void Daemon::publish(const ClockSnapshot& snapshot) { snapshot_.store(snapshot); }
 
-bool Daemon::ready() const { return true; }
+bool Daemon::ready() const {
+  if (config_.sync.mode != "blocking") return true;
+  return sync_ != nullptr &&
+         sync_->synchronized_within(config_.sync.engine.target_delta, clock_.realtime());
+}
 
 HttpResponse Daemon::handle_http(const std::string& path) const {
   if (path == "/status") {
-    const nlohmann::json j = status_json(snapshot_.load(), clock_.realtime(), {}, ready());
+    const nlohmann::json j = status_json(snapshot_.load(), clock_.realtime(),
+                                         sync_ ? sync_->sources() : std::vector<SourceReport>{},
+                                         ready());
     return {200, "application/json", j.dump(2) + "\n"};
   }
   if (path == "/healthz") return {200, "text/plain", "ok\n"};
@@ -57,6 +87,11 @@ std::string Daemon::describe() const {
   std::string what = "kairos " + std::string(kVersion) + " serving:";
   if (http_) what += " status on http://" + http_->local_address().to_string();
   else what += " no endpoints";
+  if (sync_) {
+    what += "; syncing from";
+    for (const SourceReport& s : sync_->sources()) what += " " + s.address;
+    what += " (" + config_.sync.mode + ")";
+  }
   return what + " (state in " + state_dir_.string() + ")";
 }
 
@@ -71,6 +106,7 @@ void Daemon::run() {
   loop_.run();
   // Stop in reverse order of start.
   if (http_) http_->stop();
+  if (sync_) sync_->stop();
   spdlog::info("stopped");
 }
 

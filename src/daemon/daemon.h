@@ -13,6 +13,7 @@
 
 #include "daemon/config.h"
 #include "daemon/http_server.h"
+#include "daemon/sync_loop.h"
 #include "kairos/clock.h"
 #include "kairos/clock_snapshot.h"
 #include "kairos/seqlock.h"
@@ -46,6 +47,7 @@ class Daemon {
   void publish(const ClockSnapshot& snapshot);
   HttpResponse handle_http(const std::string& path) const;
   bool ready() const;
+  Status start_sync();
 
   Config config_;
   std::filesystem::path state_dir_;
@@ -53,6 +55,7 @@ class Daemon {
   asio::io_context loop_;
   // The node's disciplined clock: one writer (the loop), lock-free readers.
   Seqlock<ClockSnapshot> snapshot_;
+  std::unique_ptr<SyncLoop> sync_;  // null when the node has no upstream sources
   std::unique_ptr<HttpServer> http_;
 };
 

@@ -29,7 +29,8 @@ nlohmann::json status_json(const ClockSnapshot& s, UnixTime system_now,
                     {"offset_ns", src.offset.count()},
                     {"delay_ns", src.delay.count()},
                     {"jitter_ns", src.jitter.count()},
-                    {"reach", src.reach}});
+                    {"reach", src.reach},
+                    {"last_error", src.last_error}});
   }
   j["sources"] = std::move(list);
   return j;

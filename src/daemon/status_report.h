@@ -23,6 +23,7 @@ struct SourceReport {
   Duration jitter{0};
   std::uint8_t reach = 0;  // NTP reach register: bit 0 = last poll answered
   std::uint8_t stratum = 0;
+  std::string last_error;  // why the last poll gave nothing (or an alarm); empty if fine
 };
 
 // `system_now` is the (possibly shifted) system realtime the snapshot's line is read at;

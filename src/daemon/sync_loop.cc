@@ -1,0 +1,240 @@
+#include "daemon/sync_loop.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "sync/drift_file.h"
+
+namespace kairos::daemon {
+namespace {
+
+const char* state_name(sync::SourceState s) {
+  switch (s) {
+    case sync::SourceState::kSelected: return "selected";
+    case sync::SourceState::kCandidate: return "candidate";
+    case sync::SourceState::kFalseticker: return "falseticker";
+    case sync::SourceState::kUnreachable: return "unreachable";
+  }
+  return "unknown";
+}
+
+void log_event(const sync::Event& e) {
+  switch (e.severity) {
+    case sync::Severity::kInfo: spdlog::info("sync: {}", e.message); break;
+    case sync::Severity::kWarning: spdlog::warn("sync: {}", e.message); break;
+    case sync::Severity::kError: spdlog::error("sync: {}", e.message); break;
+  }
+}
+
+// Writes `text` to `path` atomically: temporary file, fsync, rename, fsync the directory.
+Status write_atomically(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Unavailable("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::Unavailable("cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+SyncLoop::SyncLoop(asio::io_context& loop, const Clock& clock, SyncLoopOptions options,
+                   Publish publish)
+    : loop_(loop),
+      clock_(clock),
+      options_(std::move(options)),
+      publish_(std::move(publish)),
+      engine_(options_.engine),
+      update_timer_(loop),
+      step_timer_(loop) {}
+
+SyncLoop::~SyncLoop() { stop(); }
+
+Status SyncLoop::add_source(std::unique_ptr<sources::SourceDriver> driver) {
+  Result<sync::SourceId> id =
+      engine_.add_source({driver->name(), driver->reference_id()}, clock_.monotonic());
+  if (!id.ok()) return id.status();
+  auto s = std::make_unique<Source>();
+  s->id = *id;
+  s->driver = std::move(driver);
+  s->timer = std::make_unique<asio::steady_timer>(loop_);
+  sources_.push_back(std::move(s));
+  return Status::Ok();
+}
+
+asio::steady_timer::time_point SyncLoop::timer_point(MonoTime at) const {
+  // asio's steady clock and Clock::monotonic() are both CLOCK_MONOTONIC; go through the
+  // difference so a ManualClock-driven test or a shifted clock stays consistent.
+  const Duration wait = at - clock_.monotonic();
+  return asio::steady_timer::clock_type::now() +
+         std::chrono::duration_cast<asio::steady_timer::duration>(std::max(wait, Duration(0)));
+}
+
+void SyncLoop::start() {
+  load_drift();
+  last_drift_save_ = clock_.monotonic();
+  publish_(engine_.snapshot());
+  for (auto& s : sources_) schedule_poll(*s);
+  check_for_step();
+}
+
+void SyncLoop::schedule_poll(Source& s) {
+  if (stopped_) return;
+  s.timer->expires_at(timer_point(engine_.next_poll_at(s.id)));
+  s.timer->async_wait([this, &s](const std::error_code& ec) {
+    if (!ec) poll(s);
+  });
+}
+
+void SyncLoop::poll(Source& s) {
+  if (stopped_ || s.in_flight) return;
+  s.in_flight = true;
+  (void)engine_.on_poll_sent(s.id, clock_.monotonic());
+  auto done = [this, &s](sources::PollResult r) {
+    asio::post(loop_, [this, &s, r = std::move(r)]() mutable { on_result(s, std::move(r)); });
+  };
+  const sync::SampleParams params = engine_.sample_params();
+  if (s.driver->blocking()) {
+    asio::post(workers_, [&s, params, done] { s.driver->poll(params, done); });
+  } else {
+    s.driver->poll(params, done);
+  }
+}
+
+void SyncLoop::on_result(Source& s, sources::PollResult r) {
+  s.in_flight = false;
+  if (stopped_) return;
+  if (!r.sample.ok()) {
+    if (s.last_error != r.sample.status().message()) {
+      spdlog::warn("source {}: {}", s.driver->name(), r.sample.status().message());
+    }
+    s.last_error = r.sample.status().message();
+  } else if (!r.alarm.empty()) {
+    spdlog::error("source {}: ALARM: {}; sample not used", s.driver->name(), r.alarm);
+    s.last_error = "alarm: " + r.alarm;
+  } else {
+    if (Status st = engine_.on_sample(s.id, *r.sample, clock_.monotonic()); !st.ok()) {
+      s.last_error = st.message();
+      spdlog::warn("source {}: sample rejected: {}", s.driver->name(), st.message());
+    } else {
+      if (!s.last_error.empty()) spdlog::info("source {}: answering again", s.driver->name());
+      s.last_error.clear();
+    }
+  }
+  run_update();
+  schedule_poll(s);
+}
+
+void SyncLoop::run_update() {
+  const sync::UpdateResult r = engine_.update(clock_.monotonic(), clock_.realtime());
+  publish_(r.snapshot);
+  for (const sync::Event& e : r.events) log_event(e);
+  if (r.next_update_at) schedule_update(*r.next_update_at);
+  if (clock_.monotonic() - last_drift_save_ >= options_.drift_save_interval) save_drift();
+}
+
+void SyncLoop::schedule_update(MonoTime at) {
+  update_timer_.expires_at(timer_point(at));
+  update_timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec && !stopped_) run_update();
+  });
+}
+
+void SyncLoop::check_for_step() {
+  if (stopped_) return;
+  const MonoTime mono = clock_.monotonic();
+  const Duration diff = clock_.realtime() - UnixTime(mono.time_since_epoch());
+  if (realtime_minus_mono_) {
+    // A disciplined kernel clock moves at most 500 ppm against the monotonic one.
+    const Duration elapsed = mono - last_step_check_;
+    const Duration allowed = milliseconds(1) + from_seconds(to_seconds(elapsed) * 500e-6);
+    const Duration jump = diff - *realtime_minus_mono_;
+    if (abs(jump) > allowed) {
+      spdlog::warn("system clock stepped by {}; re-anchoring the virtual clock", format_duration(jump));
+      engine_.on_system_clock_step(jump, allowed);
+      publish_(engine_.snapshot());
+    }
+  }
+  realtime_minus_mono_ = diff;
+  last_step_check_ = mono;
+  step_timer_.expires_at(timer_point(mono + options_.step_check_interval));
+  step_timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec) check_for_step();
+  });
+}
+
+void SyncLoop::load_drift() {
+  if (options_.drift_file.empty()) return;
+  std::ifstream in(options_.drift_file, std::ios::binary);
+  if (!in) return;  // first start
+  std::string text(sync::kMaxDriftFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  Result<sync::DriftState> d = sync::parse_drift(text);
+  if (!d.ok()) {
+    spdlog::warn("ignoring drift file {}: {}", options_.drift_file.string(), d.status().message());
+    return;
+  }
+  engine_.load_drift(*d);
+  spdlog::info("loaded drift {:+.3f} ppm (± {:.3f} ppm) from {}", d->frequency_ppm, d->error_ppm,
+               options_.drift_file.string());
+}
+
+void SyncLoop::save_drift() {
+  last_drift_save_ = clock_.monotonic();
+  if (options_.drift_file.empty()) return;
+  if (Status s = write_atomically(options_.drift_file, sync::drift_to_text(engine_.drift())); !s.ok()) {
+    spdlog::warn("{}", s.message());
+  }
+}
+
+void SyncLoop::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  update_timer_.cancel();
+  step_timer_.cancel();
+  for (auto& s : sources_) s->timer->cancel();
+  workers_.join();
+  save_drift();
+}
+
+std::vector<SourceReport> SyncLoop::sources() const {
+  std::vector<SourceReport> out;
+  for (const sync::SourceStatus& st : engine_.sources()) {
+    SourceReport r;
+    r.address = st.name;
+    r.state = state_name(st.state);
+    r.offset = st.offset;
+    r.delay = st.delay;
+    r.jitter = st.jitter;
+    r.reach = st.reach;
+    r.stratum = st.stratum;
+    for (const auto& s : sources_) {
+      if (s->id == st.id) r.last_error = s->last_error;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool SyncLoop::synchronized_within(Duration delta, UnixTime system_now) const {
+  return engine_.synchronized_within(delta, system_now);
+}
+
+}  // namespace kairos::daemon

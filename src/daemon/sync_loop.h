@@ -1,0 +1,93 @@
+// SyncLoop: the daemon's control loop around the sync engine. It polls every source when
+// the engine says (monotonic timers), hands samples to the engine, publishes the
+// resulting ClockSnapshot after every update, logs the engine's events, persists the
+// drift estimate, and watches the system clock for steps (realtime − monotonic jumps),
+// which it reports to the engine so the bound stays honest.
+//
+// Blocking drivers (file I/O) run on one worker thread; everything else, including every
+// engine call, runs on the loop's thread.
+//
+// Thread safety: all methods on the loop's thread.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+
+#include "daemon/status_report.h"
+#include "kairos/clock.h"
+#include "kairos/clock_snapshot.h"
+#include "sources/source_driver.h"
+#include "sync/engine.h"
+
+namespace kairos::daemon {
+
+struct SyncLoopOptions {
+  sync::EngineConfig engine;
+  std::filesystem::path drift_file;  // empty: no persistence
+  Duration drift_save_interval = std::chrono::hours(1);
+  Duration step_check_interval = std::chrono::seconds(1);
+};
+
+class SyncLoop {
+ public:
+  using Publish = std::function<void(const ClockSnapshot&)>;
+
+  // `loop` and `clock` must outlive this object.
+  SyncLoop(asio::io_context& loop, const Clock& clock, SyncLoopOptions options, Publish publish);
+  ~SyncLoop();
+  SyncLoop(const SyncLoop&) = delete;
+  SyncLoop& operator=(const SyncLoop&) = delete;
+
+  Status add_source(std::unique_ptr<sources::SourceDriver> driver);
+  // Loads the drift file, publishes the first (unsynchronized) snapshot, starts polling.
+  void start();
+  // Cancels timers, waits for blocking polls, saves the drift estimate.
+  void stop();
+
+  std::vector<SourceReport> sources() const;
+  bool synchronized_within(Duration delta, UnixTime system_now) const;
+  const ClockSnapshot& snapshot() const { return engine_.snapshot(); }
+
+ private:
+  struct Source {
+    sync::SourceId id;
+    std::unique_ptr<sources::SourceDriver> driver;
+    std::unique_ptr<asio::steady_timer> timer;
+    bool in_flight = false;
+    std::string last_error;
+  };
+
+  void schedule_poll(Source& s);
+  void poll(Source& s);
+  void on_result(Source& s, sources::PollResult result);
+  void run_update();
+  void schedule_update(MonoTime at);
+  void check_for_step();
+  void load_drift();
+  void save_drift();
+  asio::steady_timer::time_point timer_point(MonoTime at) const;
+
+  asio::io_context& loop_;
+  const Clock& clock_;
+  SyncLoopOptions options_;
+  Publish publish_;
+  sync::Engine engine_;
+  std::vector<std::unique_ptr<Source>> sources_;
+  asio::steady_timer update_timer_;
+  asio::steady_timer step_timer_;
+  asio::thread_pool workers_{1};
+  std::optional<Duration> realtime_minus_mono_;
+  MonoTime last_step_check_{};
+  MonoTime last_drift_save_{};
+  bool stopped_ = false;
+};
+
+}  // namespace kairos::daemon
