@@ -18,6 +18,9 @@ struct ServeFlags {
   std::string config_file;
   std::string state_dir;
   std::string log_level;
+  std::optional<std::string> ntp_listen;
+  std::optional<int> local_stratum;
+  std::optional<int> threads;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -34,6 +37,13 @@ int run_serve(const ServeFlags& flags) {
   // Flags override the file.
   if (!flags.state_dir.empty()) config->state_dir = flags.state_dir;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (flags.ntp_listen) config->ntp.listen = *flags.ntp_listen;
+  if (flags.local_stratum) config->ntp.local_stratum = *flags.local_stratum;
+  if (flags.threads) config->ntp.threads = *flags.threads;
+  if (Status s = daemon::validate_ntp_config(config->ntp); !s.ok()) {
+    spdlog::error("ntp flags: {}", s.message());
+    return 2;
+  }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
     spdlog::error("--log-level: {}", s.message());
     return 2;
@@ -67,6 +77,16 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "Default: $XDG_STATE_HOME/kairos or ~/.local/state/kairos");
   cmd->add_option("--log-level", flags->log_level,
                   "trace, debug, info, warn, error, critical or off (default: info)");
+  cmd->add_option("--ntp-listen", flags->ntp_listen,
+                  "Address the NTP responder listens on: ADDR:PORT, [V6ADDR]:PORT, or 'off'.\n"
+                  "Overrides ntp.listen (default 127.0.0.1:11123). Port 0 picks a free port\n"
+                  "(the log line 'ntp: listening on' names it)");
+  cmd->add_option("--local-stratum", flags->local_stratum,
+                  "Stratum served while the local clock is the reference, 1..15.\n"
+                  "Overrides ntp.local_stratum (default 10)");
+  cmd->add_option("--threads", flags->threads,
+                  "NTP responder threads, one SO_REUSEPORT socket each; 0 = one per core.\n"
+                  "Overrides ntp.threads (default 0)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

@@ -5,15 +5,21 @@
 // Thread safety: start() and run() from one thread; stop() from any thread.
 #pragma once
 
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <filesystem>
 #include <memory>
 #include <string>
 
-#include <asio/io_context.hpp>
-
 #include "daemon/config.h"
 #include "kairos/clock.h"
+#include "kairos/clock_snapshot.h"
+#include "kairos/seqlock.h"
 #include "kairos/status.h"
+
+namespace kairos::server {
+class NtpServer;
+}
 
 namespace kairos::daemon {
 
@@ -35,11 +41,22 @@ class Daemon {
   // One line saying what this daemon serves, logged at start.
   std::string describe() const;
 
+  // The node's current reference, read by the NTP responder (and later the shm publisher,
+  // status, TSO). The daemon owns it; the sync engine will be its one writer.
+  const Seqlock<ClockSnapshot>& clock_snapshot() const { return snapshot_; }
+
  private:
+  // Publishes the local clock as the reference (until the sync engine exists).
+  void publish_local_snapshot();
+  void schedule_refresh();
+
   Config config_;
   std::filesystem::path state_dir_;
   const Clock& clock_;
   asio::io_context loop_;
+  Seqlock<ClockSnapshot> snapshot_;
+  asio::steady_timer refresh_timer_{loop_};
+  std::unique_ptr<server::NtpServer> ntp_server_;
 };
 
 }  // namespace kairos::daemon
