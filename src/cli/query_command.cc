@@ -114,7 +114,11 @@ int run_query(const QueryFlags& f) {
     Result<ntp::OnWireSample> s = exchange(*sock, rx, clock, *timeout);
     if (!s.ok()) {
       last_error = s.status();
-      if (s.status().code() == StatusCode::kFailedPrecondition) break;
+      // A Kiss-o'-Death or an unsynchronized server ends the query: no sample is usable.
+      if (s.status().code() == StatusCode::kFailedPrecondition) {
+        best.reset();
+        break;
+      }
       continue;
     }
     if (!best || s->delay < best->delay) best = *s;

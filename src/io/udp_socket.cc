@@ -26,10 +26,13 @@ Result<int> open_socket(int family, const UdpOptions& o) {
   Status s;
   if (o.reuse_port) s = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
   if (s.ok() && o.rx_timestamps) s = set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
-  if (s.ok() && o.receive_buffer_bytes > 0) {
+  // Past net.core.{r,w}mem_max only with CAP_NET_ADMIN (the *FORCE options); else capped.
+  if (s.ok() && o.receive_buffer_bytes > 0 &&
+      !set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, o.receive_buffer_bytes, "SO_RCVBUFFORCE").ok()) {
     s = set_int(fd, SOL_SOCKET, SO_RCVBUF, o.receive_buffer_bytes, "SO_RCVBUF");
   }
-  if (s.ok() && o.send_buffer_bytes > 0) {
+  if (s.ok() && o.send_buffer_bytes > 0 &&
+      !set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, o.send_buffer_bytes, "SO_SNDBUFFORCE").ok()) {
     s = set_int(fd, SOL_SOCKET, SO_SNDBUF, o.send_buffer_bytes, "SO_SNDBUF");
   }
   if (s.ok() && family == AF_INET6) {
