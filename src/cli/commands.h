@@ -9,5 +9,7 @@ namespace kairos::cli {
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
 void add_wait_sync_command(CLI::App& app, int& exit_code);
+void add_query_command(CLI::App& app, int& exit_code);
+void add_loadgen_command(CLI::App& app, int& exit_code);
 
 }  // namespace kairos::cli

@@ -19,6 +19,9 @@ struct ServeFlags {
   std::string state_dir;
   std::string log_level;
   std::string http_listen;
+  std::optional<std::string> ntp_listen;
+  std::optional<int> local_stratum;
+  std::optional<int> threads;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -41,6 +44,13 @@ int run_serve(const ServeFlags& flags) {
       return 2;
     }
     config->http.listen = flags.http_listen;
+  }
+  if (flags.ntp_listen) config->ntp.listen = *flags.ntp_listen;
+  if (flags.local_stratum) config->ntp.local_stratum = *flags.local_stratum;
+  if (flags.threads) config->ntp.threads = *flags.threads;
+  if (Status s = daemon::validate_ntp_config(config->ntp); !s.ok()) {
+    spdlog::error("ntp flags: {}", s.message());
+    return 2;
   }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
     spdlog::error("--log-level: {}", s.message());
@@ -78,6 +88,16 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--http-listen", flags->http_listen,
                   "ADDR:PORT of the status endpoint (/status, /healthz, /readyz), or 'off'.\n"
                   "Default 127.0.0.1:11180; port 0 lets the kernel choose (logged at start).");
+  cmd->add_option("--ntp-listen", flags->ntp_listen,
+                  "Address the NTP responder listens on: ADDR:PORT, [V6ADDR]:PORT, or 'off'.\n"
+                  "Overrides ntp.listen (default 127.0.0.1:11123). Port 0 picks a free port\n"
+                  "(the log line 'ntp: listening on' names it)");
+  cmd->add_option("--local-stratum", flags->local_stratum,
+                  "Stratum served while the local clock is the reference, 1..15.\n"
+                  "Overrides ntp.local_stratum (default 10)");
+  cmd->add_option("--threads", flags->threads,
+                  "NTP responder threads, one SO_REUSEPORT socket each; 0 = one per core.\n"
+                  "Overrides ntp.threads (default 0)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

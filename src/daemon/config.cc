@@ -8,6 +8,7 @@
 
 #include "daemon/config_reader.h"
 #include "daemon/default_config.h"
+#include "io/socket_address.h"
 
 namespace kairos::daemon {
 
@@ -115,7 +116,59 @@ Status parse_testing(ConfigTable& top, const std::string& file, TestingConfig& c
   return testing.finish();
 }
 
+Status parse_ntp_section(ConfigTable& top, const std::string& file, NtpConfig& ntp) {
+  const toml::table* table = nullptr;
+  if (Status s = top.get_table("ntp", table); !s.ok()) return s;
+  ConfigTable t(table, file, "ntp.");
+  std::int64_t v = 0;
+  if (Status s = t.get_string("listen", ntp.listen); !s.ok()) return s;
+  v = ntp.local_stratum;
+  if (Status s = t.get_int("local_stratum", 1, 15, v); !s.ok()) return s;
+  ntp.local_stratum = static_cast<int>(v);
+  v = ntp.threads;
+  if (Status s = t.get_int("threads", 0, 256, v); !s.ok()) return s;
+  ntp.threads = static_cast<int>(v);
+  if (Status s = t.get_bool("rate_limit", ntp.rate_limit); !s.ok()) return s;
+  if (Status s = t.get_double("rate_limit_per_second", ntp.rate_limit_per_second); !s.ok()) {
+    return s;
+  }
+  if (!(ntp.rate_limit_per_second > 0 && ntp.rate_limit_per_second <= 1e6)) {
+    return t.error("rate_limit_per_second", "must be > 0 and <= 1000000");
+  }
+  v = ntp.rate_limit_burst;
+  if (Status s = t.get_int("rate_limit_burst", 1, 1 << 20, v); !s.ok()) return s;
+  ntp.rate_limit_burst = static_cast<int>(v);
+  if (Status s = t.get_string("rate_limit_action", ntp.rate_limit_action); !s.ok()) return s;
+  if (Status s = t.get_bool("rate_limit_loopback", ntp.rate_limit_loopback); !s.ok()) return s;
+  v = ntp.rate_limit_clients;
+  if (Status s = t.get_int("rate_limit_clients", 4, 1 << 22, v); !s.ok()) return s;
+  ntp.rate_limit_clients = static_cast<int>(v);
+  if (Status s = validate_ntp_config(ntp); !s.ok()) {
+    const bool action = s.message().find("rate_limit_action") != std::string::npos;
+    return t.error(action ? "rate_limit_action" : "listen", s.message());
+  }
+  return t.finish();
+}
+
 }  // namespace
+
+Status validate_ntp_config(const NtpConfig& ntp) {
+  if (ntp.rate_limit_action != "kod" && ntp.rate_limit_action != "drop") {
+    return Status::InvalidArgument("rate_limit_action must be \"kod\" or \"drop\", got '" +
+                                   ntp.rate_limit_action + "'");
+  }
+  if (ntp.local_stratum < 1 || ntp.local_stratum > 15) {
+    return Status::OutOfRange("local stratum must be 1..15, got " +
+                              std::to_string(ntp.local_stratum));
+  }
+  if (ntp.threads < 0 || ntp.threads > 256) {
+    return Status::OutOfRange("threads must be 0..256, got " + std::to_string(ntp.threads));
+  }
+  if (!ntp.enabled()) return Status::Ok();
+  Result<io::SocketAddress> a = io::SocketAddress::parse(ntp.listen);
+  if (!a.ok()) return a.status();
+  return Status::Ok();
+}
 
 Result<Config> parse_config(std::string_view text, const std::string& file) {
   Result<toml::table> doc = parse_toml(text, file);
@@ -129,6 +182,7 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
   if (Status s = validate_log_level(c.log_level); !s.ok()) {
     return top.error("log_level", s.message());
   }
+  if (Status s = parse_ntp_section(top, file, c.ntp); !s.ok()) return s;
   const toml::table* http_table = nullptr;
   if (Status s = top.get_table("http", http_table); !s.ok()) return s;
   ConfigTable http(http_table, file, "http.");
@@ -180,7 +234,9 @@ Result<std::filesystem::path> prepare_state_dir(const std::filesystem::path& con
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::Unavailable("cannot create state directory " + dir.string() + ": " + ec.message());
+  if (ec)
+    return Status::Unavailable("cannot create state directory " + dir.string() + ": " +
+                               ec.message());
   if (!std::filesystem::is_directory(dir, ec)) {
     return Status::FailedPrecondition("state directory " + dir.string() + " is not a directory");
   }

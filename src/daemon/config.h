@@ -45,10 +45,26 @@ struct TestingConfig {
   double sim_clock_drift_ppm = 0.0;
 };
 
+// [ntp]: the NTP responder (docs/config.md, docs/ntp.md).
+struct NtpConfig {
+  std::string listen = "127.0.0.1:11123";  // "ADDR:PORT", "[V6]:PORT", or "off"
+  int local_stratum = 10;                  // stratum served from the local clock (1..15)
+  int threads = 0;                         // responder threads/sockets; 0: one per core
+  bool rate_limit = true;                  // per-client token bucket (never for loopback
+  double rate_limit_per_second = 1.0;      //   unless rate_limit_loopback)
+  int rate_limit_burst = 16;
+  std::string rate_limit_action = "kod";  // "kod" (RATE Kiss-o'-Death) or "drop"
+  bool rate_limit_loopback = false;
+  int rate_limit_clients = 16384;  // clients tracked per thread (bounded memory)
+
+  bool enabled() const { return listen != "off"; }
+};
+
 struct Config {
   // Top-level keys.
   std::filesystem::path state_dir;  // empty: $XDG_STATE_HOME/kairos or ~/.local/state/kairos
   std::string log_level = "info";   // trace, debug, info, warn, error, critical, off
+  NtpConfig ntp;
   HttpConfig http;
   SyncConfig sync;
   std::vector<SourceConfig> sources;
@@ -61,6 +77,9 @@ Status validate_sync_mode(std::string_view mode);
 // A listen address from a flag or key: "off" gives nullopt; otherwise ADDR:PORT with a
 // literal IP address (IPv6 in brackets). `what` names the flag or key in errors.
 Result<std::optional<HostPort>> parse_listen(std::string_view text, std::string_view what);
+
+// Checks the [ntp] values that flags may also set (listen address form, ranges).
+Status validate_ntp_config(const NtpConfig& ntp);
 
 // The config `make run` uses when no --config is given (src/daemon/default_config.toml).
 std::string_view default_config_text();

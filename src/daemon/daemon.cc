@@ -1,20 +1,63 @@
 #include "daemon/daemon.h"
 
-#include <csignal>
-
 #include <asio/signal_set.hpp>
+#include <csignal>
 #include <spdlog/spdlog.h>
+#include <thread>
 
 #include "daemon/status_report.h"
-#include "sources/file_source.h"
+#include "io/socket_address.h"
 #include "kairos/version.h"
+#include "server/ntp_server.h"
+#include "sources/file_source.h"
 
 namespace kairos::daemon {
+namespace {
+
+// How often the local-clock reference is republished (its reference time moves on).
+constexpr auto kLocalRefresh = std::chrono::seconds(64);
+
+server::ServerOptions ntp_server_options(const NtpConfig& c, const io::SocketAddress& listen) {
+  server::ServerOptions o;
+  o.listen = listen;
+  o.threads = c.threads > 0 ? c.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.rate_limit.enabled = c.rate_limit;
+  o.rate_limit.rate_per_second = c.rate_limit_per_second;
+  o.rate_limit.burst = static_cast<std::uint32_t>(c.rate_limit_burst);
+  o.rate_limit.limit_loopback = c.rate_limit_loopback;
+  o.rate_limit.send_kod = c.rate_limit_action == "kod";
+  o.rate_limit.table_size = static_cast<std::size_t>(c.rate_limit_clients);
+  return o;
+}
+
+}  // namespace
 
 Daemon::Daemon(Config config, std::filesystem::path state_dir, const Clock& clock)
     : config_(std::move(config)), state_dir_(std::move(state_dir)), clock_(clock) {}
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+  if (http_) http_->stop();
+  if (ntp_server_) ntp_server_->stop();
+  if (sync_) sync_->stop();
+}
+
+void Daemon::publish(const ClockSnapshot& snapshot) { snapshot_.store(snapshot); }
+
+void Daemon::publish_local_snapshot() {
+  publish(local_clock_snapshot(clock_.realtime(),
+                               static_cast<std::uint8_t>(config_.ntp.local_stratum)));
+}
+
+void Daemon::schedule_local_refresh() {
+  local_refresh_timer_.expires_after(kLocalRefresh);
+  local_refresh_timer_.async_wait([this](const std::error_code& ec) {
+    if (ec) return;
+    publish_local_snapshot();
+    if (ntp_server_) spdlog::debug("ntp: {}", ntp_server_->counters().to_string());
+    schedule_local_refresh();
+  });
+}
 
 Status Daemon::start_sync() {
   SyncLoopOptions options;
@@ -35,27 +78,45 @@ Status Daemon::start_sync() {
   return Status::Ok();
 }
 
-Status Daemon::start() {
-  if (config_.sources.empty()) {
-    ClockSnapshot initial;
-    initial.system_ref = clock_.realtime();
-    publish(initial);
-  } else if (Status s = start_sync(); !s.ok()) {
+Status Daemon::start_ntp_server() {
+  if (!config_.ntp.enabled()) return Status::Ok();
+  if (Status s = validate_ntp_config(config_.ntp); !s.ok()) return s.WithContext("ntp");
+  Result<io::SocketAddress> listen = io::SocketAddress::parse(config_.ntp.listen);
+  if (!listen.ok()) return listen.status().WithContext("ntp.listen");
+  const server::ServerOptions o = ntp_server_options(config_.ntp, *listen);
+  ntp_server_ = std::make_unique<server::NtpServer>(o, clock_, snapshot_);
+  if (Status s = ntp_server_->start(); !s.ok()) {
+    ntp_server_.reset();
     return s;
   }
-
-  Result<std::optional<HostPort>> http_listen = parse_listen(config_.http.listen, "http listen");
-  if (!http_listen.ok()) return http_listen.status();
-  if (*http_listen) {
-    auto server = HttpServer::start(loop_, **http_listen,
-                                    [this](const std::string& path) { return handle_http(path); });
-    if (!server.ok()) return server.status();
-    http_ = std::move(*server);
-  }
+  spdlog::info("ntp: listening on {} ({} threads, {}, rate limit {})",
+               ntp_server_->local_address().to_string(), o.threads,
+               sync_ ? "stratum from upstream"
+                     : "local stratum " + std::to_string(config_.ntp.local_stratum),
+               config_.ntp.rate_limit ? config_.ntp.rate_limit_action : "off");
   return Status::Ok();
 }
 
-void Daemon::publish(const ClockSnapshot& snapshot) { snapshot_.store(snapshot); }
+Status Daemon::start_http() {
+  Result<std::optional<HostPort>> listen = parse_listen(config_.http.listen, "http listen");
+  if (!listen.ok()) return listen.status();
+  if (!*listen) return Status::Ok();
+  auto server = HttpServer::start(loop_, **listen,
+                                  [this](const std::string& path) { return handle_http(path); });
+  if (!server.ok()) return server.status();
+  http_ = std::move(*server);
+  return Status::Ok();
+}
+
+Status Daemon::start() {
+  if (config_.sources.empty()) {
+    publish_local_snapshot();
+  } else if (Status s = start_sync(); !s.ok()) {
+    return s;
+  }
+  if (Status s = start_ntp_server(); !s.ok()) return s;
+  return start_http();
+}
 
 bool Daemon::ready() const {
   if (config_.sync.mode != "blocking") return true;
@@ -78,19 +139,16 @@ HttpResponse Daemon::handle_http(const std::string& path) const {
   return {404, "text/plain", "not found: try /status, /healthz or /readyz\n"};
 }
 
-std::optional<HostPort> Daemon::http_address() const {
-  if (!http_) return std::nullopt;
-  return http_->local_address();
-}
-
 std::string Daemon::describe() const {
   std::string what = "kairos " + std::string(kVersion) + " serving:";
-  if (http_) what += " status on http://" + http_->local_address().to_string();
-  else what += " no endpoints";
+  what += ntp_server_ ? " NTP on " + ntp_server_->local_address().to_string() : " NTP off";
+  if (http_) what += ", status on http://" + http_->local_address().to_string();
   if (sync_) {
     what += "; syncing from";
     for (const SourceReport& s : sync_->sources()) what += " " + s.address;
     what += " (" + config_.sync.mode + ")";
+  } else {
+    what += "; reference: local clock at stratum " + std::to_string(config_.ntp.local_stratum);
   }
   return what + " (state in " + state_dir_.string() + ")";
 }
@@ -102,10 +160,15 @@ void Daemon::run() {
     spdlog::info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
     loop_.stop();
   });
+  if (!sync_) schedule_local_refresh();
   spdlog::info("{}", describe());
   loop_.run();
-  // Stop in reverse order of start.
+  // Reverse order of start.
   if (http_) http_->stop();
+  if (ntp_server_) {
+    ntp_server_->stop();
+    spdlog::info("ntp: stopped: {}", ntp_server_->counters().to_string());
+  }
   if (sync_) sync_->stop();
   spdlog::info("stopped");
 }

@@ -1,15 +1,21 @@
 // Daemon: the composition root of `kairos serve`. It turns a Config into running
-// components, starts them in dependency order, runs the control loop until SIGINT or
-// SIGTERM (or stop()), and stops them in reverse order.
+// components, starts them in dependency order (time source → NTP responder → status
+// endpoint), runs the control loop until SIGINT or SIGTERM (or stop()), and stops them in
+// reverse order.
+//
+// The node's time is one ClockSnapshot in a Seqlock: the sync loop (or, with no upstream
+// sources, the local clock) writes it; the NTP responder threads and the status endpoint
+// read it without locks.
 //
 // Thread safety: start() and run() from one thread; stop() from any thread.
 #pragma once
 
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
-
-#include <asio/io_context.hpp>
 
 #include "daemon/config.h"
 #include "daemon/http_server.h"
@@ -18,6 +24,10 @@
 #include "kairos/clock_snapshot.h"
 #include "kairos/seqlock.h"
 #include "kairos/status.h"
+
+namespace kairos::server {
+class NtpServer;
+}
 
 namespace kairos::daemon {
 
@@ -39,15 +49,21 @@ class Daemon {
   // One line saying what this daemon serves, logged at start.
   std::string describe() const;
 
-  // The HTTP status endpoint's bound address, if it runs.
-  std::optional<HostPort> http_address() const;
+  // The node's current reference, read by the NTP responder and the status endpoint.
+  const Seqlock<ClockSnapshot>& clock_snapshot() const { return snapshot_; }
 
  private:
   // Makes `snapshot` the node's current time for every reader. Loop thread only.
   void publish(const ClockSnapshot& snapshot);
+  // With no upstream sources the local clock is the reference, republished periodically
+  // (its reference time moves on).
+  void publish_local_snapshot();
+  void schedule_local_refresh();
+  Status start_sync();
+  Status start_ntp_server();
+  Status start_http();
   HttpResponse handle_http(const std::string& path) const;
   bool ready() const;
-  Status start_sync();
 
   Config config_;
   std::filesystem::path state_dir_;
@@ -55,7 +71,9 @@ class Daemon {
   asio::io_context loop_;
   // The node's disciplined clock: one writer (the loop), lock-free readers.
   Seqlock<ClockSnapshot> snapshot_;
-  std::unique_ptr<SyncLoop> sync_;  // null when the node has no upstream sources
+  asio::steady_timer local_refresh_timer_{loop_};
+  std::unique_ptr<SyncLoop> sync_;  // null when the local clock is the reference
+  std::unique_ptr<server::NtpServer> ntp_server_;
   std::unique_ptr<HttpServer> http_;
 };
 

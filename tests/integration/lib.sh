@@ -35,16 +35,20 @@ free_udp_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socke
 free_tcp_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 # start_kairos NAME ARGS...: starts `kairos serve ARGS` (no CAP_SYS_TIME) logging to
-# $SCRATCH/NAME.log, waits until it says what it serves, and sets KAIROS_PID and
-# KAIROS_HTTP (the status endpoint's ADDR:PORT, when it has one).
+# $SCRATCH/NAME.log (state in $SCRATCH/state-NAME unless ARGS give --state-dir), waits
+# until it says what it serves, and sets KAIROS_PID, KAIROS_NTP (the NTP responder's
+# ADDR:PORT) and KAIROS_HTTP (the status endpoint's), each empty when that part is off.
 start_kairos() {
   local name=$1; shift
   local log=$SCRATCH/$name.log
-  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve "$@" >"$log" 2>&1 &
+  local state=()
+  [[ " $* " == *" --state-dir "* ]] || state=(--state-dir "$SCRATCH/state-$name")
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve "${state[@]}" "$@" >"$log" 2>&1 &
   KAIROS_PID=$!
   PIDS+=("$KAIROS_PID")
   wait_for_log "$log" "serving:" 20
-  KAIROS_HTTP=$(grep -o 'status on http://[^ ]*' "$log" | head -1 | sed 's|status on http://||')
+  KAIROS_NTP=$(sed -nE 's/.*ntp: listening on ([^ ]+) .*/\1/p' "$log" | head -1)
+  KAIROS_HTTP=$(grep -o 'status on http://[^ ;,]*' "$log" | head -1 | sed 's|status on http://||')
 }
 
 # http_request ADDR:PORT RAW: sends RAW bytes to a TCP endpoint, prints the reply.

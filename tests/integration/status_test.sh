@@ -4,7 +4,7 @@
 # without hurting the daemon.
 source "$(dirname "$0")/lib.sh"
 
-start_kairos daemon --http-listen 127.0.0.1:0 --state-dir "$SCRATCH/state"
+start_kairos daemon --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --state-dir "$SCRATCH/state"
 [ -n "$KAIROS_HTTP" ] || fail "daemon did not log its status address"
 
 "$KAIROS_BIN" status --http "$KAIROS_HTTP" --json >"$SCRATCH/status.json" || fail "kairos status --json"

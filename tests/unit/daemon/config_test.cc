@@ -48,8 +48,8 @@ TEST(Config, MissingFileIsNotFound) {
 }
 
 TEST(StateDir, CreatedWhereConfiguredOrUnderXdg) {
-  const auto base = std::filesystem::temp_directory_path() /
-                    ("kairos-state-test-" + std::to_string(::getpid()));
+  const auto base =
+      std::filesystem::temp_directory_path() / ("kairos-state-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(base);
   Result<std::filesystem::path> explicit_dir = prepare_state_dir(base / "a" / "b");
   ASSERT_TRUE(explicit_dir.ok()) << explicit_dir.status().ToString();
@@ -64,7 +64,10 @@ TEST(StateDir, CreatedWhereConfiguredOrUnderXdg) {
 
   // A file in the way is a clear error, not a crash.
   std::filesystem::create_directories(base);
-  { std::FILE* f = std::fopen((base / "file").c_str(), "w"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen((base / "file").c_str(), "w");
+    std::fclose(f);
+  }
   Result<std::filesystem::path> blocked = prepare_state_dir(base / "file" / "sub");
   EXPECT_FALSE(blocked.ok());
   std::filesystem::remove_all(base);

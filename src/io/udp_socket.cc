@@ -1,0 +1,104 @@
+#include "io/udp_socket.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace kairos::io {
+namespace {
+
+Status os_error(const std::string& what) {
+  return Status::Unavailable(what + ": " + std::strerror(errno));
+}
+
+Status set_int(int fd, int level, int name, int value, const char* what) {
+  if (setsockopt(fd, level, name, &value, sizeof value) != 0) return os_error(what);
+  return Status::Ok();
+}
+
+Result<int> open_socket(int family, const UdpOptions& o) {
+  const int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return os_error("socket");
+  Status s;
+  if (o.reuse_port) s = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+  if (s.ok() && o.rx_timestamps) s = set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+  // Past net.core.{r,w}mem_max only with CAP_NET_ADMIN (the *FORCE options); else capped.
+  if (s.ok() && o.receive_buffer_bytes > 0 &&
+      !set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, o.receive_buffer_bytes, "SO_RCVBUFFORCE").ok()) {
+    s = set_int(fd, SOL_SOCKET, SO_RCVBUF, o.receive_buffer_bytes, "SO_RCVBUF");
+  }
+  if (s.ok() && o.send_buffer_bytes > 0 &&
+      !set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, o.send_buffer_bytes, "SO_SNDBUFFORCE").ok()) {
+    s = set_int(fd, SOL_SOCKET, SO_SNDBUF, o.send_buffer_bytes, "SO_SNDBUF");
+  }
+  if (s.ok() && family == AF_INET6) {
+    s = set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, o.v6_only ? 1 : 0, "IPV6_V6ONLY");
+  }
+  if (s.ok() && o.receive_timeout > Duration(0)) {
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(o.receive_timeout).count();
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(us / 1'000'000);
+    tv.tv_usec = static_cast<suseconds_t>(us % 1'000'000);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) s = os_error("SO_RCVTIMEO");
+  }
+  if (!s.ok()) {
+    close(fd);
+    return s;
+  }
+  return fd;
+}
+
+}  // namespace
+
+UdpSocket::~UdpSocket() {
+  if (fd_ >= 0) close(fd_);
+}
+
+UdpSocket::UdpSocket(UdpSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+Result<UdpSocket> UdpSocket::bind(const SocketAddress& local, const UdpOptions& options) {
+  if (local.empty()) return Status::InvalidArgument("bind: no address");
+  Result<int> fd = open_socket(local.family(), options);
+  if (!fd.ok()) return fd.status();
+  UdpSocket sock(*fd);
+  if (::bind(*fd, local.sockaddr_ptr(), local.length()) != 0) {
+    return os_error("bind " + local.to_string());
+  }
+  return sock;
+}
+
+Result<UdpSocket> UdpSocket::connect(const SocketAddress& peer, const UdpOptions& options) {
+  if (peer.empty()) return Status::InvalidArgument("connect: no address");
+  Result<int> fd = open_socket(peer.family(), options);
+  if (!fd.ok()) return fd.status();
+  UdpSocket sock(*fd);
+  if (::connect(*fd, peer.sockaddr_ptr(), peer.length()) != 0) {
+    return os_error("connect " + peer.to_string());
+  }
+  return sock;
+}
+
+Result<SocketAddress> UdpSocket::local_address() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return os_error("getsockname");
+  }
+  return SocketAddress(reinterpret_cast<const sockaddr*>(&ss), len);
+}
+
+}  // namespace kairos::io

@@ -1,0 +1,53 @@
+// UdpSocket: an owned UDP socket (IPv4 or IPv6) with the options the NTP server and
+// clients need: SO_REUSEPORT (one socket per thread on one port), kernel receive
+// timestamps (SO_TIMESTAMPNS), a receive timeout (so blocked threads notice a stop), and
+// buffer sizes.
+//
+// Thread safety: one thread uses a socket at a time (the fd itself is safe to close only
+// after every user stopped).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "io/socket_address.h"
+#include "kairos/status.h"
+#include "kairos/time.h"
+
+namespace kairos::io {
+
+struct UdpOptions {
+  bool reuse_port = false;       // SO_REUSEPORT before bind
+  bool rx_timestamps = false;    // SO_TIMESTAMPNS: kernel receive time on every datagram
+  Duration receive_timeout{0};   // SO_RCVTIMEO; 0 blocks forever
+  int receive_buffer_bytes = 0;  // SO_RCVBUF; 0 keeps the system default
+  int send_buffer_bytes = 0;     // SO_SNDBUF; 0 keeps the system default
+  bool v6_only = true;           // IPV6_V6ONLY for IPv6 sockets
+};
+
+class UdpSocket {
+ public:
+  UdpSocket() = default;
+  ~UdpSocket();
+  UdpSocket(UdpSocket&& other) noexcept;
+  UdpSocket& operator=(UdpSocket&& other) noexcept;
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
+
+  // A socket bound to `local` (port 0: the kernel picks one; see local_address()).
+  static Result<UdpSocket> bind(const SocketAddress& local, const UdpOptions& options);
+  // A socket of `peer`'s family, bound to an ephemeral port and connected to `peer`, so it
+  // only receives from it.
+  static Result<UdpSocket> connect(const SocketAddress& peer, const UdpOptions& options);
+
+  int fd() const { return fd_; }
+  bool is_open() const { return fd_ >= 0; }
+  Result<SocketAddress> local_address() const;
+
+ private:
+  explicit UdpSocket(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace kairos::io
