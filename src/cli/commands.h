@@ -7,5 +7,6 @@
 namespace kairos::cli {
 
 void add_serve_command(CLI::App& app, int& exit_code);
+void add_now_command(CLI::App& app, int& exit_code);
 
 }  // namespace kairos::cli

@@ -18,6 +18,7 @@ struct ServeFlags {
   std::string config_file;
   std::string state_dir;
   std::string log_level;
+  std::string shm_name;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -34,6 +35,11 @@ int run_serve(const ServeFlags& flags) {
   // Flags override the file.
   if (!flags.state_dir.empty()) config->state_dir = flags.state_dir;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (!flags.shm_name.empty()) config->shm.name = flags.shm_name;
+  if (Status s = daemon::validate_shm_config(config->shm); !s.ok()) {
+    spdlog::error("--shm-name: {}", s.message());
+    return 2;
+  }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
     spdlog::error("--log-level: {}", s.message());
     return 2;
@@ -67,6 +73,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "Default: $XDG_STATE_HOME/kairos or ~/.local/state/kairos");
   cmd->add_option("--log-level", flags->log_level,
                   "trace, debug, info, warn, error, critical or off (default: info)");
+  cmd->add_option("--shm-name", flags->shm_name,
+                  "POSIX shared-memory name where bounded time is published for `kairos now`\n"
+                  "and include/kairos/bounded_clock.h readers; 'off' disables it.\n"
+                  "Config key [shm] name (default: /kairos)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

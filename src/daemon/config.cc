@@ -7,6 +7,7 @@
 
 #include "daemon/config_reader.h"
 #include "daemon/default_config.h"
+#include "shm/shm_writer.h"
 
 namespace kairos::daemon {
 
@@ -20,6 +21,27 @@ Status validate_log_level(std::string_view level) {
                                  "' (use trace, debug, info, warn, error, critical or off)");
 }
 
+Status validate_shm_config(const ShmConfig& shm) {
+  if (!shm.enabled()) return Status::Ok();
+  return shm::validate_writer_options({shm.name, shm.stale_after, shm.heartbeat_interval});
+}
+
+namespace {
+
+Status parse_shm_section(ConfigTable& top, const std::string& file, ShmConfig& shm) {
+  ConfigTable t(top.table("shm"), file, "shm.");
+  if (Status s = t.get_string("name", shm.name); !s.ok()) return s;
+  if (Status s = t.get_duration("stale_after", shm.stale_after); !s.ok()) return s;
+  if (Status s = t.get_duration("heartbeat_interval", shm.heartbeat_interval); !s.ok()) return s;
+  if (Status s = validate_shm_config(shm); !s.ok()) {
+    const bool name_problem = s.message().rfind("shm name", 0) == 0;
+    return t.error(name_problem ? "name" : "stale_after", s.message());
+  }
+  return t.finish();
+}
+
+}  // namespace
+
 Result<Config> parse_config(std::string_view text, const std::string& file) {
   Result<toml::table> doc = parse_toml(text, file);
   if (!doc.ok()) return doc.status();
@@ -32,6 +54,7 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
   if (Status s = validate_log_level(c.log_level); !s.ok()) {
     return top.error("log_level", s.message());
   }
+  if (Status s = parse_shm_section(top, file, c.shm); !s.ok()) return s;
   if (Status s = top.finish(); !s.ok()) return s;
   return c;
 }

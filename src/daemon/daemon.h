@@ -10,10 +10,13 @@
 #include <string>
 
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "daemon/config.h"
 #include "kairos/clock.h"
+#include "kairos/clock_snapshot.h"
 #include "kairos/status.h"
+#include "shm/shm_writer.h"
 
 namespace kairos::daemon {
 
@@ -35,11 +38,21 @@ class Daemon {
   // One line saying what this daemon serves, logged at start.
   std::string describe() const;
 
+  // Hands a new clock snapshot to every reader component (the shm segment). Call on the
+  // control loop's thread.
+  void publish(const ClockSnapshot& snapshot);
+
  private:
   Config config_;
   std::filesystem::path state_dir_;
   const Clock& clock_;
   asio::io_context loop_;
+  std::unique_ptr<shm::ShmWriter> shm_writer_;  // null when [shm] name = "off"
+  asio::steady_timer shm_heartbeat_{loop_};
+
+  void schedule_shm_heartbeat();
+  // Takes the segment's "synchronized" status away, then removes it (first step of stop).
+  void stop_shm();
 };
 
 }  // namespace kairos::daemon
