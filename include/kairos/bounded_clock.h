@@ -261,7 +261,7 @@ BoundedError commit_wait_with(std::int64_t t_ns, std::int64_t max_wait_ns, Now&&
     if (const BoundedError e = now(i); e != BoundedError::kOk) return e;
     if (i.earliest_ns > t_ns) return BoundedError::kOk;
     if (waited >= max_wait_ns) return BoundedError::kTimeout;
-    // earliest advances at most 1 ns per ns: wait at least the gap.
+    // earliest advances about 1 ns per ns (within the rate terms): wait for the gap.
     std::int64_t step = t_ns - i.earliest_ns + 1;
     if (step > max_wait_ns - waited) step = max_wait_ns - waited;
     if (step < 1) step = 1;
