@@ -149,22 +149,24 @@ inline std::int64_t midpoint_of(std::int64_t earliest_ns, std::int64_t latest_ns
 }
 
 // Seqlock read: one attempt. False if a write overlapped (retry). `read_clock` is called
-// inside the read section, so the reading and the record are consistent.
+// inside the read section, so the reading and the record are consistent. Data words are
+// loaded with acquire (free on x86): a word from a newer write makes that write's odd
+// sequence visible to the final check, without fences.
 template <typename ReadClock>
 inline bool try_read(const Record& rec, RecordValue& out, std::int64_t& t_ns,
                      ReadClock&& read_clock) {
-  const std::uint64_t s1 = rec.sequence.load(std::memory_order_acquire);
+  constexpr auto acq = std::memory_order_acquire;
+  const std::uint64_t s1 = rec.sequence.load(acq);
   if (s1 & 1) return false;
-  out.ref_ns = rec.ref_ns.load(std::memory_order_relaxed);
-  out.offset_ns = rec.offset_ns.load(std::memory_order_relaxed);
-  out.frequency_ppm = bits_double(rec.frequency_ppm.load(std::memory_order_relaxed));
-  out.error_bound_ns = rec.error_bound_ns.load(std::memory_order_relaxed);
-  out.max_drift_ppm = bits_double(rec.max_drift_ppm.load(std::memory_order_relaxed));
-  out.heartbeat_ns = rec.heartbeat_ns.load(std::memory_order_relaxed);
-  const std::uint64_t state = rec.state.load(std::memory_order_relaxed);
+  out.ref_ns = rec.ref_ns.load(acq);
+  out.offset_ns = rec.offset_ns.load(acq);
+  out.frequency_ppm = bits_double(rec.frequency_ppm.load(acq));
+  out.error_bound_ns = rec.error_bound_ns.load(acq);
+  out.max_drift_ppm = bits_double(rec.max_drift_ppm.load(acq));
+  out.heartbeat_ns = rec.heartbeat_ns.load(acq);
+  const std::uint64_t state = rec.state.load(acq);
   t_ns = read_clock();
-  std::atomic_thread_fence(std::memory_order_acquire);
-  if (rec.sequence.load(std::memory_order_relaxed) != s1) return false;
+  if (rec.sequence.load(acq) != s1) return false;
   out.status = static_cast<std::uint8_t>(state & 0xff);
   out.leap = static_cast<std::uint8_t>((state >> 8) & 0xff);
   return true;

@@ -106,14 +106,14 @@ Status ShmSegment::unlink() {
 
 void ShmSegment::store_words(const shm_layout::RecordValue& r) {
   shm_layout::Record& rec = seg_->record;
-  rec.ref_ns.store(r.ref_ns, std::memory_order_relaxed);
-  rec.offset_ns.store(r.offset_ns, std::memory_order_relaxed);
-  rec.frequency_ppm.store(shm_layout::double_bits(r.frequency_ppm), std::memory_order_relaxed);
-  rec.error_bound_ns.store(r.error_bound_ns, std::memory_order_relaxed);
-  rec.max_drift_ppm.store(shm_layout::double_bits(r.max_drift_ppm), std::memory_order_relaxed);
-  rec.heartbeat_ns.store(r.heartbeat_ns, std::memory_order_relaxed);
+  rec.ref_ns.store(r.ref_ns, std::memory_order_release);
+  rec.offset_ns.store(r.offset_ns, std::memory_order_release);
+  rec.frequency_ppm.store(shm_layout::double_bits(r.frequency_ppm), std::memory_order_release);
+  rec.error_bound_ns.store(r.error_bound_ns, std::memory_order_release);
+  rec.max_drift_ppm.store(shm_layout::double_bits(r.max_drift_ppm), std::memory_order_release);
+  rec.heartbeat_ns.store(r.heartbeat_ns, std::memory_order_release);
   rec.state.store(std::uint64_t{r.status} | (std::uint64_t{r.leap} << 8),
-                  std::memory_order_relaxed);
+                  std::memory_order_release);
 }
 
 }  // namespace kairos::shm

@@ -30,14 +30,15 @@ class ShmSegment {
   ShmSegment& operator=(const ShmSegment&) = delete;
 
   // One seqlock write: marks the record busy (readers retry), then calls
-  // `fill() -> shm_layout::RecordValue` (which may read clocks: its readings are ordered
-  // after every read that saw the previous record), stores the result, marks it done.
+  // `fill() -> shm_layout::RecordValue` (which may read clocks: its readings come after
+  // every read that validated the previous record), stores the result with release
+  // stores (pairing with the readers' acquire loads), marks it done.
   template <typename Fill>
   void write(Fill&& fill) {
     shm_layout::Record& rec = seg_->record;
     const std::uint64_t s = rec.sequence.load(std::memory_order_relaxed);
-    rec.sequence.store(s + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // A full barrier (xchg on x86): the odd sequence is visible before fill() reads clocks.
+    rec.sequence.exchange(s + 1, std::memory_order_seq_cst);
     last_ = fill();
     store_words(last_);
     rec.sequence.store(s + 2, std::memory_order_release);
