@@ -30,7 +30,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -126,6 +125,17 @@ inline bool plausible(const RecordValue& r) {
          r.max_drift_ppm >= 0.0 && r.max_drift_ppm <= kMaxRatePpm;
 }
 
+// floor and ceil of |x| < 2^62 to int64, without libm calls (x86-64's baseline has no
+// SSE4.1 rounding instruction, and these are on every read's path).
+inline std::int64_t floor_to_int(double x) {
+  const auto i = static_cast<std::int64_t>(x);  // truncates toward zero
+  return static_cast<double>(i) > x ? i - 1 : i;
+}
+inline std::int64_t ceil_to_int(double x) {
+  const auto i = static_cast<std::int64_t>(x);
+  return static_cast<double>(i) < x ? i + 1 : i;
+}
+
 // The interval a record gives at system reading t_ns (0 <= t_ns < 2^62), with d = t − ref:
 //   d > 0:  earliest = t + offset + floor(d·(f − m)·1e-6) − bound
 //           latest   = t + offset + ceil (d·(f + m)·1e-6) + bound
@@ -136,8 +146,8 @@ inline void interval_at(const RecordValue& r, std::int64_t t_ns, std::int64_t& e
   const std::int64_t d = t_ns - r.ref_ns;
   const double m = d > 0 ? r.max_drift_ppm : 0.0;
   const double dd = static_cast<double>(d);
-  const auto lo = static_cast<std::int64_t>(std::floor(dd * ((r.frequency_ppm - m) * 1e-6)));
-  const auto hi = static_cast<std::int64_t>(std::ceil(dd * ((r.frequency_ppm + m) * 1e-6)));
+  const std::int64_t lo = floor_to_int(dd * ((r.frequency_ppm - m) * 1e-6));
+  const std::int64_t hi = ceil_to_int(dd * ((r.frequency_ppm + m) * 1e-6));
   const std::int64_t base = t_ns + r.offset_ns;
   earliest_ns = base + lo - r.error_bound_ns;
   latest_ns = base + hi + r.error_bound_ns;
