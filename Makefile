@@ -26,10 +26,19 @@ fuzz: deps
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
 
-# Everything under ASan+UBSan (g++), then the fuzz targets under clang's libFuzzer.
-test: dev fuzz
+# The concurrency stress tests (tests/tsan/*_test.cc) under ThreadSanitizer: only their
+# targets are built in the tsan preset.
+TSAN_TARGETS := $(patsubst tests/tsan/%_test.cc,tsan_%,$(wildcard tests/tsan/*_test.cc))
+tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
+
+# Everything under ASan+UBSan (g++), the fuzz targets under clang's libFuzzer, then the
+# stress tests under ThreadSanitizer.
+test: dev fuzz tsan
 	ctest --preset dev -j $(JOBS) $(CTEST_ARGS)
 	ctest --preset fuzz -j $(JOBS) -L fuzz
+	ctest --preset tsan -L tsan
 
 bench: release
 	scripts/run-benchmarks

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   kairos::cli::add_wait_sync_command(app, exit_code);
   kairos::cli::add_query_command(app, exit_code);
   kairos::cli::add_loadgen_command(app, exit_code);
+  kairos::cli::add_now_command(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

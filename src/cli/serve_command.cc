@@ -22,6 +22,7 @@ struct ServeFlags {
   std::optional<std::string> ntp_listen;
   std::optional<int> local_stratum;
   std::optional<int> threads;
+  std::string shm_name;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -50,6 +51,11 @@ int run_serve(const ServeFlags& flags) {
   if (flags.threads) config->ntp.threads = *flags.threads;
   if (Status s = daemon::validate_ntp_config(config->ntp); !s.ok()) {
     spdlog::error("ntp flags: {}", s.message());
+    return 2;
+  }
+  if (!flags.shm_name.empty()) config->shm.name = flags.shm_name;
+  if (Status s = daemon::validate_shm_config(config->shm); !s.ok()) {
+    spdlog::error("--shm-name: {}", s.message());
     return 2;
   }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
@@ -98,6 +104,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", flags->threads,
                   "NTP responder threads, one SO_REUSEPORT socket each; 0 = one per core.\n"
                   "Overrides ntp.threads (default 0)");
+  cmd->add_option("--shm-name", flags->shm_name,
+                  "POSIX shared-memory name where bounded time is published for `kairos now`\n"
+                  "and include/kairos/bounded_clock.h readers; 'off' disables it.\n"
+                  "Config key [shm] name (default: /kairos)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

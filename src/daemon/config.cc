@@ -9,6 +9,7 @@
 #include "daemon/config_reader.h"
 #include "daemon/default_config.h"
 #include "io/socket_address.h"
+#include "shm/shm_writer.h"
 
 namespace kairos::daemon {
 
@@ -26,6 +27,11 @@ Status validate_sync_mode(std::string_view mode) {
   if (mode == "blocking" || mode == "nonblocking") return Status::Ok();
   return Status::InvalidArgument("unknown sync mode '" + std::string(mode) +
                                  "' (use blocking or nonblocking)");
+}
+
+Status validate_shm_config(const ShmConfig& shm) {
+  if (!shm.enabled()) return Status::Ok();
+  return shm::validate_writer_options({shm.name, shm.stale_after, shm.heartbeat_interval});
 }
 
 namespace {
@@ -150,6 +156,20 @@ Status parse_ntp_section(ConfigTable& top, const std::string& file, NtpConfig& n
   return t.finish();
 }
 
+Status parse_shm_section(ConfigTable& top, const std::string& file, ShmConfig& shm) {
+  const toml::table* table = nullptr;
+  if (Status s = top.get_table("shm", table); !s.ok()) return s;
+  ConfigTable t(table, file, "shm.");
+  if (Status s = t.get_string("name", shm.name); !s.ok()) return s;
+  if (Status s = t.get_duration("stale_after", shm.stale_after); !s.ok()) return s;
+  if (Status s = t.get_duration("heartbeat_interval", shm.heartbeat_interval); !s.ok()) return s;
+  if (Status s = validate_shm_config(shm); !s.ok()) {
+    const bool name_problem = s.message().rfind("shm name", 0) == 0;
+    return t.error(name_problem ? "name" : "stale_after", s.message());
+  }
+  return t.finish();
+}
+
 }  // namespace
 
 Status validate_ntp_config(const NtpConfig& ntp) {
@@ -194,6 +214,7 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
   if (Status s = parse_sync(top, file, c.sync); !s.ok()) return s;
   if (Status s = parse_sources(top, file, c.sources); !s.ok()) return s;
   if (Status s = parse_testing(top, file, c.testing); !s.ok()) return s;
+  if (Status s = parse_shm_section(top, file, c.shm); !s.ok()) return s;
   if (Status s = top.finish(); !s.ok()) return s;
   return c;
 }

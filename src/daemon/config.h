@@ -13,6 +13,7 @@
 
 #include "kairos/host_port.h"
 #include "kairos/status.h"
+#include "kairos/time.h"
 #include "sync/engine_config.h"
 
 namespace kairos::daemon {
@@ -60,6 +61,14 @@ struct NtpConfig {
   bool enabled() const { return listen != "off"; }
 };
 
+// [shm]: the bounded-clock segment (docs/shm-format.md).
+struct ShmConfig {
+  std::string name = "/kairos";              // POSIX shm name; "off" disables the segment
+  Duration stale_after = seconds(10);        // readers report stale after this heartbeat age
+  Duration heartbeat_interval = seconds(1);  // how often the segment is rewritten (< stale_after)
+  bool enabled() const { return name != "off"; }
+};
+
 struct Config {
   // Top-level keys.
   std::filesystem::path state_dir;  // empty: $XDG_STATE_HOME/kairos or ~/.local/state/kairos
@@ -69,6 +78,7 @@ struct Config {
   SyncConfig sync;
   std::vector<SourceConfig> sources;
   TestingConfig testing;
+  ShmConfig shm;
 };
 
 // Checks a [sync] mode name.
@@ -86,6 +96,10 @@ std::string_view default_config_text();
 
 // Parses and validates config text; `file` names it in errors.
 Result<Config> parse_config(std::string_view text, const std::string& file);
+// Checks [shm] values (also after flags override them): name, and
+// 0 < heartbeat_interval < stale_after.
+Status validate_shm_config(const ShmConfig& shm);
+
 // Reads and parses a file.
 Result<Config> load_config_file(const std::filesystem::path& path);
 

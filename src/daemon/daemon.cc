@@ -9,6 +9,7 @@
 #include "io/socket_address.h"
 #include "kairos/version.h"
 #include "server/ntp_server.h"
+#include "shm/shm_writer.h"
 #include "sources/file_source.h"
 
 namespace kairos::daemon {
@@ -37,12 +38,45 @@ Daemon::Daemon(Config config, std::filesystem::path state_dir, const Clock& cloc
     : config_(std::move(config)), state_dir_(std::move(state_dir)), clock_(clock) {}
 
 Daemon::~Daemon() {
+  stop_shm();
   if (http_) http_->stop();
   if (ntp_server_) ntp_server_->stop();
   if (sync_) sync_->stop();
 }
 
-void Daemon::publish(const ClockSnapshot& snapshot) { snapshot_.store(snapshot); }
+void Daemon::publish(const ClockSnapshot& snapshot) {
+  snapshot_.store(snapshot);
+  if (shm_writer_) shm_writer_->publish(snapshot);
+}
+
+Status Daemon::start_shm() {
+  if (!config_.shm.enabled()) return Status::Ok();
+  const shm::ShmWriterOptions options{config_.shm.name, config_.shm.stale_after,
+                                      config_.shm.heartbeat_interval};
+  Result<std::unique_ptr<shm::ShmWriter>> w = shm::ShmWriter::create(options, clock_);
+  if (!w.ok()) return w.status().WithContext("shm");
+  shm_writer_ = std::move(*w);
+  spdlog::info("shm: bounded time published at {} (stale after {})", config_.shm.name,
+               format_duration(config_.shm.stale_after));
+  return Status::Ok();
+}
+
+void Daemon::schedule_shm_heartbeat() {
+  if (!shm_writer_) return;
+  shm_heartbeat_.expires_after(config_.shm.heartbeat_interval);
+  shm_heartbeat_.async_wait([this](const std::error_code& ec) {
+    if (ec || !shm_writer_) return;
+    shm_writer_->heartbeat();
+    schedule_shm_heartbeat();
+  });
+}
+
+void Daemon::stop_shm() {
+  shm_heartbeat_.cancel();
+  if (!shm_writer_) return;
+  shm_writer_->shutdown();
+  shm_writer_.reset();
+}
 
 void Daemon::publish_local_snapshot() {
   publish(local_clock_snapshot(clock_.realtime(),
@@ -109,6 +143,7 @@ Status Daemon::start_http() {
 }
 
 Status Daemon::start() {
+  if (Status s = start_shm(); !s.ok()) return s;
   if (config_.sources.empty()) {
     publish_local_snapshot();
   } else if (Status s = start_sync(); !s.ok()) {
@@ -158,12 +193,15 @@ void Daemon::run() {
   signals.async_wait([this](const std::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    stop_shm();  // readers must stop trusting this node before anything else goes
     loop_.stop();
   });
   if (!sync_) schedule_local_refresh();
+  schedule_shm_heartbeat();
   spdlog::info("{}", describe());
   loop_.run();
   // Reverse order of start.
+  stop_shm();
   if (http_) http_->stop();
   if (ntp_server_) {
     ntp_server_->stop();

@@ -5,7 +5,8 @@
 //
 // The node's time is one ClockSnapshot in a Seqlock: the sync loop (or, with no upstream
 // sources, the local clock) writes it; the NTP responder threads and the status endpoint
-// read it without locks.
+// read it without locks, and every publication is copied to the shared-memory segment
+// other processes read (docs/shm-format.md).
 //
 // Thread safety: start() and run() from one thread; stop() from any thread.
 #pragma once
@@ -24,6 +25,7 @@
 #include "kairos/clock_snapshot.h"
 #include "kairos/seqlock.h"
 #include "kairos/status.h"
+#include "shm/shm_writer.h"
 
 namespace kairos::server {
 class NtpServer;
@@ -59,11 +61,15 @@ class Daemon {
   // (its reference time moves on).
   void publish_local_snapshot();
   void schedule_local_refresh();
+  Status start_shm();
   Status start_sync();
   Status start_ntp_server();
   Status start_http();
   HttpResponse handle_http(const std::string& path) const;
   bool ready() const;
+  void schedule_shm_heartbeat();
+  // Marks the segment unsynchronized, then removes it (before anything else stops).
+  void stop_shm();
 
   Config config_;
   std::filesystem::path state_dir_;
@@ -72,6 +78,8 @@ class Daemon {
   // The node's disciplined clock: one writer (the loop), lock-free readers.
   Seqlock<ClockSnapshot> snapshot_;
   asio::steady_timer local_refresh_timer_{loop_};
+  std::unique_ptr<shm::ShmWriter> shm_writer_;  // null when [shm] name = "off"
+  asio::steady_timer shm_heartbeat_{loop_};
   std::unique_ptr<SyncLoop> sync_;  // null when the local clock is the reference
   std::unique_ptr<server::NtpServer> ntp_server_;
   std::unique_ptr<HttpServer> http_;
