@@ -7,5 +7,7 @@
 namespace kairos::cli {
 
 void add_serve_command(CLI::App& app, int& exit_code);
+void add_sim_command(CLI::App& app, int& exit_code);
+void add_plan_command(CLI::App& app, int& exit_code);
 
 }  // namespace kairos::cli
