@@ -212,7 +212,7 @@ Status read_link(Table t, LinkSpec& l) {
   if (!(s = t.get_duration("asymmetry", -seconds(20), seconds(20), l.asymmetry)).ok()) return s;
   if (!(s = t.get_double("loss", 0.0, 1.0, l.loss)).ok()) return s;
   if (!(s = t.get_double("reorder", 0.0, 1.0, l.reorder)).ok()) return s;
-  if (!(s = t.get_duration("reorder_delay", Duration(0), seconds(60), l.reorder_delay)).ok()) {
+  if (!(s = t.get_duration("reorder_delay", Duration(0), minutes(10), l.reorder_delay)).ok()) {
     return s;
   }
   if (!(s = t.get_double("spike_probability", 0.0, 1.0, l.spike_probability)).ok()) return s;
