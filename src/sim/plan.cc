@@ -91,9 +91,16 @@ Result<Plan> make_plan(const PlanInput& in) {
     if (next == poll) break;
     poll = next;
   }
+  if (p.headroom <= Duration(0)) {
+    // No poll helps; describe the growth at the engine's default minpoll.
+    p.frequency_error_ppm = frequency_error_ppm(
+        defaults.frequency_points, seconds(std::int64_t{1} << defaults.minpoll), p.sample_distance);
+    p.growth_ppm = in.drift_ppm + p.frequency_error_ppm;
+  }
   p.poll_log2 = poll;
   p.max_interval = p.headroom > Duration(0)
-                       ? from_seconds(to_seconds(p.headroom) / (p.growth_ppm * 1e-6))
+                       ? std::chrono::duration_cast<milliseconds>(
+                             from_seconds(to_seconds(p.headroom) / (p.growth_ppm * 1e-6)))
                        : Duration(0);
   p.feasible = p.headroom > Duration(0) && p.max_interval >= seconds(1);
 
