@@ -120,6 +120,10 @@ std::string summary_json(const SimResult& r) {
     j += ", \"max_abs_error_ns\": " +
          i64(n.abs_error_ns.empty() ? 0 : n.abs_error_ns.back());
     j += ", \"bound_contained_fraction\": " + fmt("%.6f", fraction);
+    j += ", \"learning_poll_fraction\": " +
+         fmt("%.6f", n.ticks_checked == 0 ? 0.0
+                                          : static_cast<double>(n.ticks_learning) /
+                                                static_cast<double>(n.ticks_checked));
     j += ", \"bound_checks\": " + i64(n.checks);
     j += ", \"bound_violations\": " + i64(n.violations);
     j += ", \"time_to_first_sync_s\": " +

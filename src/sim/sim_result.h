@@ -23,6 +23,7 @@ struct NodeStats {
   std::vector<std::int64_t> abs_error_ns;
   std::int64_t ticks_checked = 0;    // sample ticks with a bound (synchronized/free-running)
   std::int64_t ticks_contained = 0;  // ...where |error| <= bound
+  std::int64_t ticks_learning = 0;   // ...where the engine polled at its learning_poll
   std::int64_t checks = 0;           // ticks + right before and after every update
   std::int64_t violations = 0;       // checks where |error| > bound
   Duration worst_violation{0};       // largest |error| − bound seen

@@ -470,6 +470,8 @@ void World::tick() {
       n.stats.abs_error_ns.push_back(a.count());
       ++n.stats.ticks_checked;
       ++n.stats.checks;
+      const sync::EngineConfig& ec = n.spec->engine;
+      if (s.poll_log2 == std::min(ec.learning_poll, ec.minpoll)) ++n.stats.ticks_learning;
       if (a <= bound) {
         ++n.stats.ticks_contained;
       } else {

@@ -177,3 +177,33 @@ TEST(Simulator, ServedByAnUnsyncedNodeIsRejectedNotTrusted) {
 
 }  // namespace
 }  // namespace kairos::sim
+
+namespace kairos::sim {
+namespace {
+
+double learning_fraction(const SimResult& r) {
+  std::int64_t learning = 0, ticks = 0;
+  for (const NodeStats& n : r.nodes) learning += n.ticks_learning, ticks += n.ticks_checked;
+  return ticks == 0 ? 0.0 : static_cast<double>(learning) / static_cast<double>(ticks);
+}
+
+TEST(Simulator, LanLeavesTheLearningPollWithinMinutes) {
+  const SimResult r = run(example("lan", minutes(15)));
+  EXPECT_LT(learning_fraction(r), 0.2);
+}
+
+// ENGINE ISSUE (reported, not fixed here: src/sync belongs to the engine's owner). The
+// engine polls at learning_poll (8 s) while the frequency estimator's worst-case error
+// exceeds max_drift_ppm (15). That error is Σ|cᵢ|·eᵢ with eᵢ the sample's root distance,
+// about 3e/(32·8 s) = e/85 s for a full window of 8 s-spaced points, so any path whose
+// sample distance is above ~1.3 ms (round trip ≳ 2.5 ms: every WAN, or a node behind a
+// time-server tier) can never leave learning: it polls every 8 s forever instead of the
+// "minute or two" docs/sync.md promises. This test asserts the evidence; when the engine
+// is fixed it fails on purpose: replace it by the LAN-style property above.
+TEST(Simulator, EngineIssue_WanNeverLeavesTheLearningPoll) {
+  const SimResult r = run(example("wan", minutes(20)));
+  EXPECT_EQ(learning_fraction(r), 1.0);
+}
+
+}  // namespace
+}  // namespace kairos::sim
