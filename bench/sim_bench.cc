@@ -30,8 +30,9 @@ void BM_Fleet100TenMinutes(benchmark::State& state) {
     benchmark::DoNotOptimize(events);
   }
   state.counters["events"] = static_cast<double>(events);
-  state.counters["simulated_s_per_wall_s"] = benchmark::Counter(
-      to_seconds(sc->duration) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["simulated_s_per_wall_s"] =
+      benchmark::Counter(to_seconds(sc->duration) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Fleet100TenMinutes)->Unit(benchmark::kMillisecond);
 

@@ -51,8 +51,7 @@ int run_plan(const PlanFlags& f) {
   if (plan->feasible) {
     std::printf("poll interval: %s (poll %d; maxpoll = %d, target_delta = %s)\nservers: %d\n\n",
                 format_duration(seconds(std::int64_t{1} << plan->poll_log2)).c_str(),
-                plan->poll_log2, plan->poll_log2, format_duration(in.delta).c_str(),
-                plan->servers);
+                plan->poll_log2, plan->poll_log2, format_duration(in.delta).c_str(), plan->servers);
   } else {
     std::printf("poll interval: none keeps the bound within %s on this path\nservers: %d\n\n",
                 format_duration(in.delta).c_str(), plan->servers);
@@ -92,15 +91,13 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--jitter", flags->jitter,
                   "Network delay variation, one way (e.g. \"20us\", \"2ms\")")
       ->required();
-  cmd->add_option("--delta", flags->delta,
-                  "Wanted bound on |node time − true time| (e.g. \"1ms\")")
+  cmd->add_option("--delta", flags->delta, "Wanted bound on |node time − true time| (e.g. \"1ms\")")
       ->required();
   cmd->add_option("--delay", flags->delay,
                   "One-way base delay to the servers (default: the jitter)");
   cmd->add_option("--root-dispersion", flags->root_dispersion,
                   "The servers' own error budget, as they report it (default: 10us)");
-  cmd->add_option("--falsetickers", flags->falsetickers,
-                  "Lying servers to outvote (default: 1)")
+  cmd->add_option("--falsetickers", flags->falsetickers, "Lying servers to outvote (default: 1)")
       ->check(CLI::Range(0, 20));
   cmd->add_option("--unreachable", flags->unreachable,
                   "Servers that may be down at the same time (default: 0)")

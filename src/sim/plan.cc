@@ -49,8 +49,7 @@ Result<Plan> make_plan(const PlanInput& in) {
   if (in.delay < Duration(0) || in.delay > seconds(10)) {
     return Status::InvalidArgument("--delay must be between 0 and 10s");
   }
-  if (in.falsetickers < 0 || in.falsetickers > 20 || in.unreachable < 0 ||
-      in.unreachable > 20) {
+  if (in.falsetickers < 0 || in.falsetickers > 20 || in.unreachable < 0 || in.unreachable > 20) {
     return Status::InvalidArgument("--falsetickers and --unreachable must be between 0 and 20");
   }
   const sync::EngineConfig defaults;
@@ -83,9 +82,8 @@ Result<Plan> make_plan(const PlanInput& in) {
   p.headroom = in.delta - p.bound_after_update - in.jitter;
   std::int8_t poll = 0;
   for (int round = 0; round < 8; ++round) {
-    p.frequency_error_ppm = frequency_error_ppm(defaults.frequency_points,
-                                                seconds(std::int64_t{1} << poll),
-                                                p.sample_distance);
+    p.frequency_error_ppm = frequency_error_ppm(
+        defaults.frequency_points, seconds(std::int64_t{1} << poll), p.sample_distance);
     p.growth_ppm = in.drift_ppm + p.frequency_error_ppm;
     const std::int8_t next = policy.wanted(p.bound_after_update, p.growth_ppm, in.jitter, false);
     if (next == poll) break;
@@ -98,31 +96,27 @@ Result<Plan> make_plan(const PlanInput& in) {
     p.growth_ppm = in.drift_ppm + p.frequency_error_ppm;
   }
   p.poll_log2 = poll;
-  p.max_interval = p.headroom > Duration(0)
-                       ? std::chrono::duration_cast<milliseconds>(
-                             from_seconds(to_seconds(p.headroom) / (p.growth_ppm * 1e-6)))
-                       : Duration(0);
+  p.max_interval = p.headroom > Duration(0) ? std::chrono::duration_cast<milliseconds>(from_seconds(
+                                                  to_seconds(p.headroom) / (p.growth_ppm * 1e-6)))
+                                            : Duration(0);
   p.feasible = p.headroom > Duration(0) && p.max_interval >= seconds(1);
 
   std::string r = "A sample over a path of " + text(in.delay) + " each way with " +
-                  text(in.jitter) + " of jitter has a root distance of " +
-                  text(p.sample_distance) +
+                  text(in.jitter) + " of jitter has a root distance of " + text(p.sample_distance) +
                   " in the engine's model (half the round trip, the server's root dispersion " +
                   text(in.server_root_dispersion) +
                   ", clock precision and in-exchange drift), and right after an update the "
                   "error bound adds the filter jitter and the spread between servers, about " +
                   text(p.bound_after_update) + "; between updates it grows at " +
-                  ppm(p.growth_ppm) + " (the " + ppm(in.drift_ppm) +
-                  " drift allowance plus " + ppm(p.frequency_error_ppm) +
-                  " of frequency-estimate error over " +
+                  ppm(p.growth_ppm) + " (the " + ppm(in.drift_ppm) + " drift allowance plus " +
+                  ppm(p.frequency_error_ppm) + " of frequency-estimate error over " +
                   std::to_string(defaults.frequency_points) + " samples). ";
   if (!p.feasible) {
     r += "With the next sample scattering by another " + text(in.jitter) +
          ", the headroom to delta = " + text(in.delta) + " is " + text(p.headroom) +
-         (p.headroom > Duration(0)
-              ? ", which the drift uses up in " + text(p.max_interval) +
-                    ", less than the shortest poll (1s)"
-              : ", none at all") +
+         (p.headroom > Duration(0) ? ", which the drift uses up in " + text(p.max_interval) +
+                                         ", less than the shortest poll (1s)"
+                                   : ", none at all") +
          ": no poll interval keeps the bound within delta on this path; shorten the path "
          "(lower delay and jitter), or accept a larger delta. ";
   } else {
@@ -130,16 +124,16 @@ Result<Plan> make_plan(const PlanInput& in) {
          text(p.headroom) + ", which that growth uses up in " + text(p.max_interval) +
          ", so the engine's poll rule floor(log2 τ) gives poll " + std::to_string(p.poll_log2) +
          " (" + text(seconds(std::int64_t{1} << p.poll_log2)) +
-         "): set target_delta = " + text(in.delta) + " and maxpoll = " +
-         std::to_string(p.poll_log2) + " (minpoll at most that) and the engine picks it. ";
+         "): set target_delta = " + text(in.delta) +
+         " and maxpoll = " + std::to_string(p.poll_log2) +
+         " (minpoll at most that) and the engine picks it. ";
   }
   r += "Selection needs a majority of truechimers among the servers that answer, so to "
        "outvote " +
        std::to_string(in.falsetickers) + " falseticker" + (in.falsetickers == 1 ? "" : "s") +
-       " while " + std::to_string(in.unreachable) + " " +
-       (in.unreachable == 1 ? "is" : "are") + " unreachable it needs n − " +
-       std::to_string(in.unreachable) + " >= 2·" + std::to_string(in.falsetickers) +
-       " + 1, that is " + std::to_string(p.servers) + " server" +
+       " while " + std::to_string(in.unreachable) + " " + (in.unreachable == 1 ? "is" : "are") +
+       " unreachable it needs n − " + std::to_string(in.unreachable) + " >= 2·" +
+       std::to_string(in.falsetickers) + " + 1, that is " + std::to_string(p.servers) + " server" +
        (p.servers == 1 ? "" : "s") +
        " (3 tolerate one liar, 5 two; one more per server that may be down at the same time).";
   p.reasoning = std::move(r);

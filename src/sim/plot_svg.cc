@@ -24,11 +24,16 @@ std::string num(double v) {
 std::string escape(const std::string& s) {
   std::string out;
   for (const char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -104,8 +109,8 @@ std::string plot_svg(const SimResult& r) {
   // Grid and axes.
   for (int e = e_lo; e <= e_hi; ++e) {
     const double y = y_of(std::pow(10.0, e));
-    s += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(y) + "\" x2=\"" + num(kRight) +
-         "\" y2=\"" + num(y) + "\" stroke=\"#ddd\"/>\n";
+    s += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(y) + "\" x2=\"" + num(kRight) + "\" y2=\"" +
+         num(y) + "\" stroke=\"#ddd\"/>\n";
     s += "<text x=\"" + num(kLeft - 8) + "\" y=\"" + num(y + 4) + "\" text-anchor=\"end\">" +
          decade_label(e) + "</text>\n";
   }
@@ -119,8 +124,8 @@ std::string plot_svg(const SimResult& r) {
          num(kBottom) + "\" stroke=\"#eee\"/>\n";
     char label[32];
     std::snprintf(label, sizeof label, "%g", v);
-    s += "<text x=\"" + num(x) + "\" y=\"" + num(kBottom + 18) +
-         "\" text-anchor=\"middle\">" + label + "</text>\n";
+    s += "<text x=\"" + num(x) + "\" y=\"" + num(kBottom + 18) + "\" text-anchor=\"middle\">" +
+         label + "</text>\n";
   }
   s += "<rect x=\"" + num(kLeft) + "\" y=\"" + num(kTop) + "\" width=\"" + num(kRight - kLeft) +
        "\" height=\"" + num(kBottom - kTop) + "\" fill=\"none\" stroke=\"#333\"/>\n";
@@ -144,18 +149,16 @@ std::string plot_svg(const SimResult& r) {
     if (d.empty()) continue;
     s += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + se.color + "\" stroke-width=\"" +
          num(se.width) + "\"" +
-         (se.dash[0] != '\0' ? std::string(" stroke-dasharray=\"") + se.dash + "\"" : "") +
-         "/>\n";
+         (se.dash[0] != '\0' ? std::string(" stroke-dasharray=\"") + se.dash + "\"" : "") + "/>\n";
   }
   // Legend below the plot, two columns.
   for (std::size_t k = 0; k < std::size(series); ++k) {
     const double x = kLeft + 10 + static_cast<double>(k % 3) * 290;
     const double y = kBottom + 72 + static_cast<double>(k / 3) * 24;
     const Series& se = series[k];
-    s += "<line x1=\"" + num(x) + "\" y1=\"" + num(y - 4) + "\" x2=\"" + num(x + 34) +
-         "\" y2=\"" + num(y - 4) + "\" stroke=\"" + se.color + "\" stroke-width=\"" +
-         num(se.width + 0.5) + "\"" +
-         (se.dash[0] != '\0' ? std::string(" stroke-dasharray=\"") + se.dash + "\"" : "") +
+    s += "<line x1=\"" + num(x) + "\" y1=\"" + num(y - 4) + "\" x2=\"" + num(x + 34) + "\" y2=\"" +
+         num(y - 4) + "\" stroke=\"" + se.color + "\" stroke-width=\"" + num(se.width + 0.5) +
+         "\"" + (se.dash[0] != '\0' ? std::string(" stroke-dasharray=\"") + se.dash + "\"" : "") +
          "/>\n";
     s += "<text x=\"" + num(x + 42) + "\" y=\"" + num(y) + "\">" + se.label + "</text>\n";
   }

@@ -36,10 +36,14 @@ std::string json_string(const std::string& s) {
 
 const char* status_name(SyncStatus s) {
   switch (s) {
-    case SyncStatus::kUnsynchronized: return "unsynchronized";
-    case SyncStatus::kSynchronized: return "synchronized";
-    case SyncStatus::kFreeRunning: return "free-running";
-    case SyncStatus::kStale: return "stale";
+    case SyncStatus::kUnsynchronized:
+      return "unsynchronized";
+    case SyncStatus::kSynchronized:
+      return "synchronized";
+    case SyncStatus::kFreeRunning:
+      return "free-running";
+    case SyncStatus::kStale:
+      return "stale";
   }
   return "?";
 }
@@ -110,15 +114,13 @@ std::string summary_json(const SimResult& r) {
   j += "  \"nodes\": [\n";
   for (std::size_t i = 0; i < r.nodes.size(); ++i) {
     const NodeStats& n = r.nodes[i];
-    const double fraction =
-        n.ticks_checked == 0 ? 0.0
-                           : static_cast<double>(n.ticks_contained) /
-                                 static_cast<double>(n.ticks_checked);
+    const double fraction = n.ticks_checked == 0 ? 0.0
+                                                 : static_cast<double>(n.ticks_contained) /
+                                                       static_cast<double>(n.ticks_checked);
     j += "    {\"name\": " + json_string(n.name) + ", \"group\": " + json_string(n.group);
     j += ", \"p50_abs_error_ns\": " + i64(percentile(n.abs_error_ns, 0.50));
     j += ", \"p99_abs_error_ns\": " + i64(percentile(n.abs_error_ns, 0.99));
-    j += ", \"max_abs_error_ns\": " +
-         i64(n.abs_error_ns.empty() ? 0 : n.abs_error_ns.back());
+    j += ", \"max_abs_error_ns\": " + i64(n.abs_error_ns.empty() ? 0 : n.abs_error_ns.back());
     j += ", \"bound_contained_fraction\": " + fmt("%.6f", fraction);
     j += ", \"learning_poll_fraction\": " +
          fmt("%.6f", n.ticks_checked == 0 ? 0.0

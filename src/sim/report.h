@@ -27,8 +27,9 @@ struct Overall {
   Duration max_jump{0};
   std::int64_t falseticker_selections = 0;
   double contained_fraction() const {
-    return ticks_checked == 0 ? 0.0 : static_cast<double>(ticks_contained) /
-                                      static_cast<double>(ticks_checked);
+    return ticks_checked == 0
+               ? 0.0
+               : static_cast<double>(ticks_contained) / static_cast<double>(ticks_checked);
   }
 };
 

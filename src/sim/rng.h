@@ -20,13 +20,13 @@ class Rng {
   static Rng derive(std::uint64_t seed, std::string_view entity);
 
   std::uint64_t next();
-  double uniform();                       // [0, 1)
+  double uniform();                         // [0, 1)
   double uniform(double low, double high);  // [low, high)
-  double exponential(double mean);        // mean >= 0
-  double normal();                        // mean 0, standard deviation 1
+  double exponential(double mean);          // mean >= 0
+  double normal();                          // mean 0, standard deviation 1
   // Pareto with scale x_m (the minimum) and shape alpha > 0: heavy-tailed.
   double pareto(double scale, double alpha);
-  bool chance(double probability);        // true with `probability`
+  bool chance(double probability);  // true with `probability`
 
  private:
   std::uint64_t s_[4];

@@ -35,13 +35,13 @@ struct LinkSpec {
   Duration delay = microseconds(100);  // mean of the two one-way base delays
   Duration jitter{0};                  // scale of the random part (see distribution)
   JitterDistribution distribution = JitterDistribution::kExponential;
-  Duration asymmetry{0};               // request leg − reply leg (base delays)
-  double loss = 0.0;                   // per packet, each direction, [0, 1]
-  double reorder = 0.0;                // per packet: held back by reorder_delay, [0, 1]
+  Duration asymmetry{0};  // request leg − reply leg (base delays)
+  double loss = 0.0;      // per packet, each direction, [0, 1]
+  double reorder = 0.0;   // per packet: held back by reorder_delay, [0, 1]
   Duration reorder_delay = seconds(1);
-  double spike_probability = 0.0;      // kSpikes only, [0, 1]
+  double spike_probability = 0.0;           // kSpikes only, [0, 1]
   Duration spike_delay = milliseconds(10);  // Pareto scale (the smallest spike)
-  std::vector<Window> outages;         // every packet is dropped inside these
+  std::vector<Window> outages;              // every packet is dropped inside these
 };
 
 enum class ServerKind : std::uint8_t {
@@ -55,15 +55,15 @@ struct ServerSpec {
   std::string name;
   ServerKind kind = ServerKind::kHonest;
   std::uint8_t stratum = 1;
-  Duration offset{0};              // honest clock error (keep within root_dispersion)
+  Duration offset{0};  // honest clock error (keep within root_dispersion)
   Duration root_delay{0};
   Duration root_dispersion = microseconds(10);
-  Duration lie{0};                 // falseticker: served − true at t = 0
-  double lie_drift_ppm = 0.0;      // falseticker: the lie grows at this rate
-  Duration flap_up = minutes(5);   // flapping: answers this long...
-  Duration flap_down = minutes(5);  // ...then is silent this long, from t = 0
+  Duration lie{0};                        // falseticker: served − true at t = 0
+  double lie_drift_ppm = 0.0;             // falseticker: the lie grows at this rate
+  Duration flap_up = minutes(5);          // flapping: answers this long...
+  Duration flap_down = minutes(5);        // ...then is silent this long, from t = 0
   Duration processing = microseconds(5);  // t3 − t2
-  std::vector<Window> outages;     // silent inside these
+  std::vector<Window> outages;            // silent inside these
 };
 
 struct ClockStep {
@@ -77,20 +77,20 @@ struct ClockStep {
 struct NodeSpec {
   std::string name;  // members are "name" (count 1) or "name-0", "name-1", ...
   int count = 1;
-  std::vector<std::string> upstreams;  // server names or node group names (every member)
-  std::string link;                    // link name for every upstream of this group
-  Duration start{0};                   // the engines start at this scenario time
-  Duration offset{0};                  // initial system − true
-  Duration offset_spread{0};           // each member: offset + uniform ±spread
-  double drift_ppm = 0.0;              // system clock rate error
-  double drift_spread_ppm = 0.0;       // each member: drift + uniform ±spread
-  double wander_ppm = 0.0;             // random walk: frequency std dev after one hour
-  std::vector<ClockStep> steps;        // scheduled steps of the system clock
-  double step_rate_per_hour = 0.0;     // random steps (Poisson)...
-  Duration step_size = milliseconds(1);  // ...of uniform ±step_size
-  bool announce_steps = true;          // the daemon notices a step (on_system_clock_step)
+  std::vector<std::string> upstreams;            // server names or node group names (every member)
+  std::string link;                              // link name for every upstream of this group
+  Duration start{0};                             // the engines start at this scenario time
+  Duration offset{0};                            // initial system − true
+  Duration offset_spread{0};                     // each member: offset + uniform ±spread
+  double drift_ppm = 0.0;                        // system clock rate error
+  double drift_spread_ppm = 0.0;                 // each member: drift + uniform ±spread
+  double wander_ppm = 0.0;                       // random walk: frequency std dev after one hour
+  std::vector<ClockStep> steps;                  // scheduled steps of the system clock
+  double step_rate_per_hour = 0.0;               // random steps (Poisson)...
+  Duration step_size = milliseconds(1);          // ...of uniform ±step_size
+  bool announce_steps = true;                    // the daemon notices a step (on_system_clock_step)
   Duration step_uncertainty = microseconds(10);  // how well it measures it
-  Duration processing = microseconds(5);  // t3 − t2 when it serves
+  Duration processing = microseconds(5);         // t3 − t2 when it serves
   sync::EngineConfig engine;
 };
 

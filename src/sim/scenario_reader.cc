@@ -1,10 +1,10 @@
 #include "sim/scenario_reader.h"
 
+#include <toml++/toml.h>
+
 #include <cmath>
 #include <set>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "sync/engine.h"
 
@@ -39,8 +39,8 @@ class Table {
     const auto* v = n->as_integer();
     if (v == nullptr) return error(key, "expected an integer");
     if (v->get() < min || v->get() > max) {
-      return error(key, "must be between " + std::to_string(min) + " and " +
-                            std::to_string(max) + ", got " + std::to_string(v->get()));
+      return error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                            ", got " + std::to_string(v->get()));
     }
     out = v->get();
     return Status::Ok();
@@ -89,8 +89,8 @@ class Table {
     Result<Duration> d = duration_of(key, n);
     if (!d.ok()) return d.status();
     if (*d < min || *d > max) {
-      return error(key, "must be between " + format_duration(min) + " and " +
-                            format_duration(max) + ", got " + format_duration(*d));
+      return error(key, "must be between " + format_duration(min) + " and " + format_duration(max) +
+                            ", got " + format_duration(*d));
     }
     out = *d;
     return Status::Ok();
@@ -116,7 +116,8 @@ class Table {
     const toml::node* n = find(key);
     if (n == nullptr) return Status::Ok();
     const auto* arr = n->as_array();
-    const char* shape = "expected an array of [duration, duration] pairs such as [[\"1m\", \"2m\"]]";
+    const char* shape =
+        "expected an array of [duration, duration] pairs such as [[\"1m\", \"2m\"]]";
     if (arr == nullptr) return error(key, shape);
     std::vector<std::pair<Duration, Duration>> values;
     for (const toml::node& e : *arr) {
@@ -244,8 +245,7 @@ Status read_server(Table t, ServerSpec& sv) {
   if (!(s = t.get_small_int("stratum", 1, 15, sv.stratum)).ok()) return s;
   if (!(s = t.get_duration("offset", -kMaxOffset, kMaxOffset, sv.offset)).ok()) return s;
   if (!(s = t.get_duration("root_delay", Duration(0), seconds(16), sv.root_delay)).ok()) return s;
-  if (!(s = t.get_duration("root_dispersion", Duration(0), seconds(16), sv.root_dispersion))
-           .ok()) {
+  if (!(s = t.get_duration("root_dispersion", Duration(0), seconds(16), sv.root_dispersion)).ok()) {
     return s;
   }
   if (!(s = t.get_duration("lie", -kMaxOffset, kMaxOffset, sv.lie)).ok()) return s;
@@ -334,8 +334,7 @@ Status read_node(Table t, NodeSpec& n, const std::string& file, const std::strin
   if (!(s = t.get_double("step_rate_per_hour", 0.0, 3600.0, n.step_rate_per_hour)).ok()) return s;
   if (!(s = t.get_duration("step_size", Duration(0), kMaxOffset, n.step_size)).ok()) return s;
   if (!(s = t.get_bool("announce_steps", n.announce_steps)).ok()) return s;
-  if (!(s = t.get_duration("step_uncertainty", Duration(0), seconds(1), n.step_uncertainty))
-           .ok()) {
+  if (!(s = t.get_duration("step_uncertainty", Duration(0), seconds(1), n.step_uncertainty)).ok()) {
     return s;
   }
   if (!(s = t.get_duration("processing", Duration(0), seconds(1), n.processing)).ok()) return s;
@@ -405,9 +404,9 @@ Status validate_scenario(const Scenario& sc) {
   }
   const std::int64_t ticks = sc.duration / sc.sample_interval + 1;
   if (ticks > kMaxSamples / total) {
-    return Status::InvalidArgument(
-        "scenario: nodes × duration / sample_interval is above " + std::to_string(kMaxSamples) +
-        " samples: raise sample_interval or shorten the scenario");
+    return Status::InvalidArgument("scenario: nodes × duration / sample_interval is above " +
+                                   std::to_string(kMaxSamples) +
+                                   " samples: raise sample_interval or shorten the scenario");
   }
   for (std::size_t i = 0; i < sc.nodes.size(); ++i) {
     const NodeSpec& n = sc.nodes[i];

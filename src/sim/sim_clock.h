@@ -46,9 +46,9 @@ class SimClock {
   UnixTime next_wander_;
   Duration offset_;
   Duration steps_{0};
-  double phase_ns_ = 0.0;       // oscillator − true, without offset and steps
-  double frequency_ppm_;        // current rate error
-  double wander_step_ppm_;      // standard deviation of one second's frequency move
+  double phase_ns_ = 0.0;   // oscillator − true, without offset and steps
+  double frequency_ppm_;    // current rate error
+  double wander_step_ppm_;  // standard deviation of one second's frequency move
   Rng rng_;
 };
 

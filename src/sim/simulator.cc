@@ -29,10 +29,14 @@ bool has_bound(SyncStatus s) {
 
 const char* status_name(SyncStatus s) {
   switch (s) {
-    case SyncStatus::kUnsynchronized: return "unsynchronized";
-    case SyncStatus::kSynchronized: return "synchronized";
-    case SyncStatus::kFreeRunning: return "free-running";
-    case SyncStatus::kStale: return "stale";
+    case SyncStatus::kUnsynchronized:
+      return "unsynchronized";
+    case SyncStatus::kSynchronized:
+      return "synchronized";
+    case SyncStatus::kFreeRunning:
+      return "free-running";
+    case SyncStatus::kStale:
+      return "stale";
   }
   return "?";
 }
@@ -443,7 +447,8 @@ void World::do_update(int i) {
   if (n.has_liars) {
     const std::vector<sync::SourceStatus> states = n.engine.sources();
     for (const Upstream& up : n.ups) {
-      if (up.liar && states[static_cast<std::size_t>(up.id)].state == sync::SourceState::kSelected) {
+      if (up.liar &&
+          states[static_cast<std::size_t>(up.id)].state == sync::SourceState::kSelected) {
         ++n.stats.falseticker_selections;
       }
     }
@@ -489,8 +494,8 @@ void World::tick() {
       std::snprintf(line, sizeof line, "%.3f,%s,%s,%" PRId64 ",%s,%d,%d,%.4f\n", t_s,
                     n.stats.name.c_str(), status_name(s.status),
                     static_cast<std::int64_t>(error.count()),
-                    bounded ? std::to_string(bound.count()).c_str() : "", s.poll_log2,
-                    s.stratum, s.frequency_ppm);
+                    bounded ? std::to_string(bound.count()).c_str() : "", s.poll_log2, s.stratum,
+                    s.frequency_ppm);
       *csv_ << line;
     }
   }
@@ -561,8 +566,8 @@ void World::run() {
         if (e.generation == 1) {  // random step: draw it and schedule the next
           const double size_s = to_seconds(n.spec->step_size);
           amount = from_seconds(n.rng.uniform(-size_s, size_s));
-          Event next{now_ + from_seconds(n.rng.exponential(3600.0 / n.spec->step_rate_per_hour)),
-                     0, EventKind::kStep};
+          Event next{now_ + from_seconds(n.rng.exponential(3600.0 / n.spec->step_rate_per_hour)), 0,
+                     EventKind::kStep};
           next.node = e.node;
           next.generation = 1;
           push(next);

@@ -102,7 +102,8 @@ void expect_error(const std::string& text, const std::string& needle) {
 }
 
 TEST(ScenarioReader, UnknownKeyNamesKeyAndLine) {
-  expect_error(std::string(kMinimal) + "drift_pmm = 3\n", "bad.toml:11: unknown key 'node[0].drift_pmm'");
+  expect_error(std::string(kMinimal) + "drift_pmm = 3\n",
+               "bad.toml:11: unknown key 'node[0].drift_pmm'");
   expect_error("[scenario]\nname = \"x\"\nspeed = 2\n", "bad.toml:3: unknown key 'scenario.speed'");
   expect_error(std::string(kMinimal) + "[node.engine]\nminpol = 4\n", "node[0].engine.minpol");
   expect_error(std::string(kMinimal) + "[extra]\n", "unknown key 'extra'");
@@ -128,17 +129,19 @@ TEST(ScenarioReader, CrossReferencesAreChecked) {
   expect_error("[links.l]\n[[node]]\nname = \"a\"\nupstreams = [\"nobody\"]\n",
                "upstream 'nobody' is neither");
   expect_error("[links.l]\n[[node]]\nname = \"a\"\nupstreams = [\"a\"]\n", "cannot poll itself");
-  expect_error("[links.l]\n[links.m]\n[[server]]\nname = \"s\"\n[[node]]\nname = \"a\"\n"
-               "upstreams = [\"s\"]\n",
-               "set link");
+  expect_error(
+      "[links.l]\n[links.m]\n[[server]]\nname = \"s\"\n[[node]]\nname = \"a\"\n"
+      "upstreams = [\"s\"]\n",
+      "set link");
   expect_error("[links.l]\n[[server]]\nname = \"s\"\n[[server]]\nname = \"s\"\n", "used twice");
   expect_error("[links.l]\n[[server]]\nname = \"a b\"\n", "must be 1-64 characters");
-  expect_error("[links.l]\n[[node]]\nname = \"big\"\ncount = 65\nupstreams = [\"x\"]\n"
-               "[[node]]\nname = \"x\"\ncount = 65\nupstreams = [\"big\"]\n",
-               "at most 64");
-  expect_error("[scenario]\nduration = \"8760h\"\nsample_interval = \"10ms\"\n" +
-                   std::string(kMinimal),
-               "samples");
+  expect_error(
+      "[links.l]\n[[node]]\nname = \"big\"\ncount = 65\nupstreams = [\"x\"]\n"
+      "[[node]]\nname = \"x\"\ncount = 65\nupstreams = [\"big\"]\n",
+      "at most 64");
+  expect_error(
+      "[scenario]\nduration = \"8760h\"\nsample_interval = \"10ms\"\n" + std::string(kMinimal),
+      "samples");
 }
 
 }  // namespace
