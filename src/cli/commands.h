@@ -12,5 +12,7 @@ void add_wait_sync_command(CLI::App& app, int& exit_code);
 void add_query_command(CLI::App& app, int& exit_code);
 void add_loadgen_command(CLI::App& app, int& exit_code);
 void add_now_command(CLI::App& app, int& exit_code);
+void add_sim_command(CLI::App& app, int& exit_code);
+void add_plan_command(CLI::App& app, int& exit_code);
 
 }  // namespace kairos::cli
