@@ -1,15 +1,18 @@
 // `kairos serve`: run the daemon.
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
 #include "kairos/clock.h"
+#include "kairos/host_port.h"
 
 namespace kairos::cli {
 namespace {
@@ -23,7 +26,52 @@ struct ServeFlags {
   std::optional<int> local_stratum;
   std::optional<int> threads;
   std::string shm_name;
+  std::vector<std::string> servers;
+  std::vector<std::string> file_sources;
+  std::string sync_mode;
+  std::string target_delta;
+  std::string sim_clock_offset;
+  std::optional<double> sim_clock_drift_ppm;
 };
+
+// --server, --file-source, --sync-mode, --target-delta and the testing flags.
+Status apply_sync_flags(const ServeFlags& flags, daemon::Config& config) {
+  for (const std::string& server : flags.servers) {
+    if (auto hp = parse_host_port(server, 123); !hp.ok()) return hp.status().WithContext("--server");
+    daemon::SourceConfig sc;
+    sc.type = "ntp";
+    sc.address = server;
+    config.sources.push_back(sc);
+  }
+  for (const std::string& path : flags.file_sources) {
+    daemon::SourceConfig sc;
+    sc.type = "file";
+    sc.path = path;
+    config.sources.push_back(sc);
+  }
+  if (!flags.sync_mode.empty()) {
+    if (Status s = daemon::validate_sync_mode(flags.sync_mode); !s.ok()) return s.WithContext("--sync-mode");
+    config.sync.mode = flags.sync_mode;
+  }
+  if (!flags.target_delta.empty()) {
+    Result<Duration> d = parse_duration(flags.target_delta);
+    if (!d.ok()) return d.status().WithContext("--target-delta");
+    if (*d <= Duration(0)) return Status::InvalidArgument("--target-delta: must be positive");
+    config.sync.engine.target_delta = *d;
+  }
+  if (!flags.sim_clock_offset.empty()) {
+    Result<Duration> d = parse_duration(flags.sim_clock_offset);
+    if (!d.ok()) return d.status().WithContext("--sim-clock-offset");
+    config.testing.sim_clock_offset = *d;
+  }
+  if (flags.sim_clock_drift_ppm) {
+    if (std::abs(*flags.sim_clock_drift_ppm) > 100000) {
+      return Status::InvalidArgument("--sim-clock-drift-ppm: must be within ±100000");
+    }
+    config.testing.sim_clock_drift_ppm = *flags.sim_clock_drift_ppm;
+  }
+  return Status::Ok();
+}
 
 int run_serve(const ServeFlags& flags) {
   // Log at info until the config says otherwise, so config errors are visible.
@@ -58,6 +106,10 @@ int run_serve(const ServeFlags& flags) {
     spdlog::error("--shm-name: {}", s.message());
     return 2;
   }
+  if (Status s = apply_sync_flags(flags, *config); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return 2;
+  }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
     spdlog::error("--log-level: {}", s.message());
     return 2;
@@ -67,7 +119,17 @@ int run_serve(const ServeFlags& flags) {
     spdlog::error("{}", state_dir.status().message());
     return 1;
   }
-  daemon::Daemon d(std::move(*config), *state_dir, SystemClock::instance());
+  // Test feature: act as if the system clock were off (the clock itself is untouched).
+  std::optional<ShiftedClock> shifted;
+  const daemon::TestingConfig& t = config->testing;
+  if (t.sim_clock_offset != Duration(0) || t.sim_clock_drift_ppm != 0.0) {
+    shifted.emplace(SystemClock::instance(), t.sim_clock_offset, t.sim_clock_drift_ppm);
+    spdlog::warn("TESTING: acting as if the system clock were off by {} and drifting {:+} ppm "
+                 "(--sim-clock-offset/--sim-clock-drift-ppm; never use in production)",
+                 format_duration(t.sim_clock_offset), t.sim_clock_drift_ppm);
+  }
+  const Clock& clock = shifted ? static_cast<const Clock&>(*shifted) : SystemClock::instance();
+  daemon::Daemon d(std::move(*config), *state_dir, clock);
   if (Status s = d.start(); !s.ok()) {
     spdlog::error("cannot start: {}", s.message());
     return 1;
@@ -108,6 +170,25 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "POSIX shared-memory name where bounded time is published for `kairos now`\n"
                   "and include/kairos/bounded_clock.h readers; 'off' disables it.\n"
                   "Config key [shm] name (default: /kairos)");
+  cmd->add_option("--server", flags->servers,
+                  "Upstream NTP server HOST[:PORT] to sync from (repeatable; adds to the config's\n"
+                  "[[source]] list). A name with several addresses acts as a pool: each address\n"
+                  "is a source of its own. With no sources the local clock is the reference.");
+  cmd->add_option("--file-source", flags->file_sources,
+                  "A file (or directory) on shared storage whose mtime is a time source\n"
+                  "(repeatable; docs/file-time.md)");
+  cmd->add_option("--sync-mode", flags->sync_mode,
+                  "nonblocking (default): serve at once, flagged unsynchronized until synced;\n"
+                  "blocking: serve no NTP and report not-ready until within --target-delta")
+      ->check(CLI::IsMember({"blocking", "nonblocking"}));
+  cmd->add_option("--target-delta", flags->target_delta,
+                  "Acceptable error bound (e.g. 5ms): sets the poll interval and when a node\n"
+                  "counts as synchronized. Config [sync] target_delta (default 10ms)");
+  cmd->add_option("--sim-clock-offset", flags->sim_clock_offset,
+                  "TESTING ONLY: act as if the system clock were off by this much (e.g. 250ms,\n"
+                  "-3s); clock reads and kernel timestamps shift alike, the clock is untouched");
+  cmd->add_option("--sim-clock-drift-ppm", flags->sim_clock_drift_ppm,
+                  "TESTING ONLY: act as if the system clock drifted this many ppm (+ = fast)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

@@ -97,10 +97,16 @@ Status parse_sources(ConfigTable& top, const std::string& file, std::vector<Sour
     if (sc.type == "file") {
       if (sc.path.empty()) return t.error("type", "a file source needs a path");
       if (!sc.address.empty()) return t.error("address", "not used by a file source");
+    } else if (sc.type == "ntp") {
+      if (sc.address.empty()) return t.error("type", "an ntp source needs an address");
+      if (!sc.path.empty()) return t.error("path", "not used by an ntp source");
+      if (auto hp = parse_host_port(sc.address, 123); !hp.ok()) {
+        return t.error("address", hp.status().message());
+      }
     } else if (sc.type.empty()) {
-      return t.error("type", "missing: every [[source]] needs a type (file)");
+      return t.error("type", "missing: every [[source]] needs a type (ntp or file)");
     } else {
-      return t.error("type", "unknown source type '" + sc.type + "' (use file)");
+      return t.error("type", "unknown source type '" + sc.type + "' (use ntp or file)");
     }
     if (sc.max_offset <= Duration(0)) return t.error("max_offset", "must be positive");
     if (sc.max_drift_ppm <= 0) return t.error("max_drift_ppm", "must be positive");

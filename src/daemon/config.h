@@ -33,7 +33,7 @@ struct SyncConfig {
 
 // One [[source]]: where time comes from.
 struct SourceConfig {
-  std::string type;     // "file" (NTP upstreams: "ntp")
+  std::string type;     // "ntp" or "file"
   std::string address;  // ntp: HOST[:PORT]
   std::string path;     // file: the probe file, or a directory for this node's probe file
   Duration max_offset = std::chrono::seconds(1);  // file: alarm above this |offset|

@@ -11,6 +11,7 @@
 #include "server/ntp_server.h"
 #include "shm/shm_writer.h"
 #include "sources/file_source.h"
+#include "sources/ntp_source.h"
 
 namespace kairos::daemon {
 namespace {
@@ -47,6 +48,16 @@ Daemon::~Daemon() {
 void Daemon::publish(const ClockSnapshot& snapshot) {
   snapshot_.store(snapshot);
   if (shm_writer_) shm_writer_->publish(snapshot);
+  // A blocking node serves downstream only once it is within its target.
+  if (waiting_to_serve_ && ready()) {
+    waiting_to_serve_ = false;
+    spdlog::info("synchronized within {}: serving downstream",
+                 format_duration(config_.sync.engine.target_delta));
+    if (Status s = start_ntp_server(); !s.ok()) {
+      spdlog::error("cannot start the NTP responder: {}", s.message());
+      loop_.stop();
+    }
+  }
 }
 
 Status Daemon::start_shm() {
@@ -100,13 +111,19 @@ Status Daemon::start_sync() {
   sync_ = std::make_unique<SyncLoop>(loop_, clock_, options,
                                      [this](const ClockSnapshot& s) { publish(s); });
   for (const SourceConfig& sc : config_.sources) {
-    std::unique_ptr<sources::SourceDriver> driver;
-    if (sc.type == "file") {
-      driver = std::make_unique<sources::FileSourceDriver>(
+    if (sc.type == "ntp") {
+      auto drivers = sources::ntp_drivers_for(sc.address, clock_);
+      if (!drivers.ok()) return drivers.status();
+      for (auto& d : *drivers) {
+        if (Status s = sync_->add_source(std::move(d)); !s.ok()) return s;
+      }
+    } else if (sc.type == "file") {
+      auto driver = std::make_unique<sources::FileSourceDriver>(
           sources::FileSourceSettings{sc.path, sc.max_offset, sc.max_drift_ppm}, clock_);
+      if (Status s = sync_->add_source(std::move(driver)); !s.ok()) return s;
+    } else {
+      return Status::InvalidArgument("unknown source type " + sc.type);
     }
-    if (driver == nullptr) return Status::InvalidArgument("unknown source type " + sc.type);
-    if (Status s = sync_->add_source(std::move(driver)); !s.ok()) return s;
   }
   sync_->start();
   return Status::Ok();
@@ -149,7 +166,11 @@ Status Daemon::start() {
   } else if (Status s = start_sync(); !s.ok()) {
     return s;
   }
-  if (Status s = start_ntp_server(); !s.ok()) return s;
+  if (config_.sync.mode == "blocking" && config_.ntp.enabled() && !ready()) {
+    waiting_to_serve_ = true;  // publish() starts the responder once synchronized
+  } else if (Status s = start_ntp_server(); !s.ok()) {
+    return s;
+  }
   return start_http();
 }
 
@@ -176,7 +197,11 @@ HttpResponse Daemon::handle_http(const std::string& path) const {
 
 std::string Daemon::describe() const {
   std::string what = "kairos " + std::string(kVersion) + " serving:";
-  what += ntp_server_ ? " NTP on " + ntp_server_->local_address().to_string() : " NTP off";
+  if (ntp_server_) {
+    what += " NTP on " + ntp_server_->local_address().to_string();
+  } else {
+    what += waiting_to_serve_ ? " NTP once synchronized (blocking)" : " NTP off";
+  }
   if (http_) what += ", status on http://" + http_->local_address().to_string();
   if (sync_) {
     what += "; syncing from";

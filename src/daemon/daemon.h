@@ -82,6 +82,7 @@ class Daemon {
   asio::steady_timer shm_heartbeat_{loop_};
   std::unique_ptr<SyncLoop> sync_;  // null when the local clock is the reference
   std::unique_ptr<server::NtpServer> ntp_server_;
+  bool waiting_to_serve_ = false;  // blocking mode, not yet synchronized
   std::unique_ptr<HttpServer> http_;
 };
 

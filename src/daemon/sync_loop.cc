@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -87,6 +88,9 @@ asio::steady_timer::time_point SyncLoop::timer_point(MonoTime at) const {
 }
 
 void SyncLoop::start() {
+  std::size_t blocking = 0;
+  for (const auto& s : sources_) blocking += s->driver->blocking() ? 1 : 0;
+  workers_ = std::make_unique<asio::thread_pool>(std::clamp<std::size_t>(blocking, 1, 8));
   load_drift();
   last_drift_save_ = clock_.monotonic();
   publish_(engine_.snapshot());
@@ -111,7 +115,7 @@ void SyncLoop::poll(Source& s) {
   };
   const sync::SampleParams params = engine_.sample_params();
   if (s.driver->blocking()) {
-    asio::post(workers_, [&s, params, done] { s.driver->poll(params, done); });
+    asio::post(*workers_, [&s, params, done] { s.driver->poll(params, done); });
   } else {
     s.driver->poll(params, done);
   }
@@ -210,7 +214,7 @@ void SyncLoop::stop() {
   update_timer_.cancel();
   step_timer_.cancel();
   for (auto& s : sources_) s->timer->cancel();
-  workers_.join();
+  if (workers_) workers_->join();
   save_drift();
 }
 

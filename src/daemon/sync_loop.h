@@ -4,7 +4,7 @@
 // drift estimate, and watches the system clock for steps (realtime − monotonic jumps),
 // which it reports to the engine so the bound stays honest.
 //
-// Blocking drivers (file I/O) run on one worker thread; everything else, including every
+// Blocking drivers (file I/O, NTP exchanges) run on worker threads (one each, up to 8); everything else, including every
 // engine call, runs on the loop's thread.
 //
 // Thread safety: all methods on the loop's thread.
@@ -83,7 +83,7 @@ class SyncLoop {
   std::vector<std::unique_ptr<Source>> sources_;
   asio::steady_timer update_timer_;
   asio::steady_timer step_timer_;
-  asio::thread_pool workers_{1};
+  std::unique_ptr<asio::thread_pool> workers_;  // one thread per blocking driver, up to 8
   std::optional<Duration> realtime_minus_mono_;
   MonoTime last_step_check_{};
   MonoTime last_drift_save_{};

@@ -92,8 +92,8 @@ Result<SocketAddress> SocketAddress::parse(std::string_view text) {
   return a;
 }
 
-Result<SocketAddress> SocketAddress::resolve(std::string_view host_port,
-                                             std::uint16_t default_port) {
+Result<std::vector<SocketAddress>> SocketAddress::resolve_all(std::string_view host_port,
+                                                              std::uint16_t default_port) {
   std::string_view host, port_text;
   if (Status s = split(host_port, host, port_text); !s.ok()) return s;
   std::uint16_t port = default_port;
@@ -112,11 +112,25 @@ Result<SocketAddress> SocketAddress::resolve(std::string_view host_port,
   if (const int rc = getaddrinfo(h.c_str(), nullptr, &hints, &res); rc != 0) {
     return Status::NotFound("cannot resolve '" + h + "': " + gai_strerror(rc));
   }
-  SocketAddress a(res->ai_addr, res->ai_addrlen);
+  std::vector<SocketAddress> out;
+  for (const addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    SocketAddress a(ai->ai_addr, ai->ai_addrlen);
+    if (a.empty()) continue;
+    a.set_port(port);
+    bool seen = false;
+    for (const SocketAddress& b : out) seen = seen || b.to_string() == a.to_string();
+    if (!seen) out.push_back(a);
+  }
   freeaddrinfo(res);
-  if (a.empty()) return Status::NotFound("'" + h + "' has no IPv4 or IPv6 address");
-  a.set_port(port);
-  return a;
+  if (out.empty()) return Status::NotFound("'" + h + "' has no IPv4 or IPv6 address");
+  return out;
+}
+
+Result<SocketAddress> SocketAddress::resolve(std::string_view host_port,
+                                             std::uint16_t default_port) {
+  Result<std::vector<SocketAddress>> all = resolve_all(host_port, default_port);
+  if (!all.ok()) return all.status();
+  return all->front();
 }
 
 std::uint16_t SocketAddress::port() const {

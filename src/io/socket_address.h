@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kairos/status.h"
 
@@ -26,6 +27,10 @@ class SocketAddress {
   // Like parse, but HOST may be a name (resolved with getaddrinfo, first result) and the
   // port may be omitted (default_port).
   static Result<SocketAddress> resolve(std::string_view host_port, std::uint16_t default_port);
+  // Every address HOST resolves to (duplicates removed), in resolver order: a name with
+  // several addresses is a pool.
+  static Result<std::vector<SocketAddress>> resolve_all(std::string_view host_port,
+                                                        std::uint16_t default_port);
 
   int family() const { return storage_.ss_family; }
   bool empty() const { return storage_.ss_family == AF_UNSPEC; }

@@ -48,7 +48,7 @@ start_kairos() {
   PIDS+=("$KAIROS_PID")
   wait_for_log "$log" "serving:" 20
   KAIROS_NTP=$(sed -nE 's/.*ntp: listening on ([^ ]+) .*/\1/p' "$log" | head -1)
-  KAIROS_HTTP=$(grep -o 'status on http://[^ ;,]*' "$log" | head -1 | sed 's|status on http://||')
+  KAIROS_HTTP=$({ grep -o 'status on http://[^ ;,]*' "$log" || true; } | head -1 | sed 's|status on http://||')
 }
 
 # http_request ADDR:PORT RAW: sends RAW bytes to a TCP endpoint, prints the reply.

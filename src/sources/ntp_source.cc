@@ -1,0 +1,111 @@
+#include "sources/ntp_source.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "kairos/ntp/on_wire.h"
+#include "kairos/ntp/packet.h"
+
+namespace kairos::sources {
+namespace {
+
+Leap to_leap(ntp::LeapIndicator l) { return static_cast<Leap>(static_cast<std::uint8_t>(l) & 3); }
+
+}  // namespace
+
+NtpSourceDriver::NtpSourceDriver(io::SocketAddress server, std::string name, const Clock& clock,
+                                 Duration timeout)
+    : server_(server), name_(std::move(name)), clock_(clock), timeout_(timeout) {}
+
+std::uint32_t NtpSourceDriver::reference_id() const {
+  if (server_.family() == AF_INET) {
+    return ntohl(reinterpret_cast<const sockaddr_in*>(server_.sockaddr_ptr())->sin_addr.s_addr);
+  }
+  return static_cast<std::uint32_t>(server_.address_hash() >> 32);
+}
+
+Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params) {
+  if (!socket_.is_open()) {
+    io::UdpOptions o;
+    o.rx_timestamps = true;
+    o.receive_timeout = milliseconds(20);
+    Result<io::UdpSocket> s = io::UdpSocket::connect(server_, o);
+    if (!s.ok()) return s.status();
+    socket_ = std::move(*s);
+  }
+  while (rx_.receive_now(socket_).value_or(0) > 0) {
+  }  // drop late replies to earlier polls
+
+  std::uint8_t request[ntp::kHeaderSize];
+  ntp::NtpPacket p;
+  p.version = 4;
+  p.mode = ntp::Mode::kClient;
+  const UnixTime t1 = clock_.realtime();
+  p.transmit_time = NtpTimestamp::from_unix(t1);
+  ntp::encode_header(p, request);
+  if (::send(socket_.fd(), request, sizeof request, 0) != static_cast<ssize_t>(sizeof request)) {
+    const int err = errno;
+    socket_ = io::UdpSocket();  // reopen next time (e.g. the route came back)
+    return Status::Unavailable(std::string("send: ") + std::strerror(err));
+  }
+  const MonoTime deadline = clock_.monotonic() + timeout_;
+  Status last = Status::DeadlineExceeded("no reply within " + format_duration(timeout_));
+  while (clock_.monotonic() < deadline) {
+    Result<std::size_t> n = rx_.receive(socket_);
+    if (!n.ok()) {
+      last = n.status();
+      break;
+    }
+    for (std::size_t i = 0; i < *n; ++i) {
+      const std::optional<UnixTime> kernel = rx_.kernel_rx_time(i);
+      const UnixTime t4 = kernel ? clock_.from_system_realtime(*kernel) : clock_.realtime();
+      Result<ntp::OnWireSample> s =
+          ntp::evaluate_reply(rx_.data(i), p.transmit_time, NtpTimestamp::from_unix(t4));
+      if (!s.ok()) {
+        last = s.status();
+        // A KoD or an unsynchronized server is this poll's answer.
+        if (s.status().code() == StatusCode::kFailedPrecondition) return last;
+        continue;  // stale or bogus: keep waiting for the real reply
+      }
+      const ntp::NtpPacket& r = s->reply;
+      sync::Exchange e;
+      e.t1 = t1;
+      e.t2 = r.receive_time.to_unix(t1);
+      e.t3 = r.transmit_time.to_unix(t1);
+      e.t4 = t4;
+      e.server.stratum = r.stratum;
+      e.server.reference_id = r.reference_id;
+      e.server.root_delay = r.root_delay.to_duration();
+      e.server.root_dispersion = r.root_dispersion.to_duration();
+      e.server.leap = to_leap(r.leap);
+      e.server.precision_log2 = r.precision_log2;
+      return sync::sample_from_exchange(e, params);
+    }
+  }
+  return last;
+}
+
+void NtpSourceDriver::poll(const sync::SampleParams& params, std::function<void(PollResult)> done) {
+  PollResult r;
+  r.sample = exchange(params);
+  done(std::move(r));
+}
+
+Result<std::vector<std::unique_ptr<NtpSourceDriver>>> ntp_drivers_for(const std::string& entry,
+                                                                       const Clock& clock) {
+  Result<std::vector<io::SocketAddress>> addrs = io::SocketAddress::resolve_all(entry, ntp::kDefaultPort);
+  if (!addrs.ok()) return addrs.status().WithContext("server " + entry);
+  std::vector<std::unique_ptr<NtpSourceDriver>> out;
+  for (const io::SocketAddress& a : *addrs) {
+    const std::string address = a.to_string();
+    const bool literal = entry == address || entry + ":" + std::to_string(ntp::kDefaultPort) == address;
+    out.push_back(std::make_unique<NtpSourceDriver>(a, literal ? address : entry + " (" + address + ")",
+                                                    clock));
+  }
+  return out;
+}
+
+}  // namespace kairos::sources

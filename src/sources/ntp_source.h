@@ -1,0 +1,53 @@
+// NtpSourceDriver: one upstream NTP server as a time source. Each poll is one client-mode
+// exchange on a connected UDP socket: t1 is read from the clock right before sending, t4
+// is the kernel's receive timestamp (mapped through Clock::from_system_realtime, so a
+// shifted test clock shifts both), and the reply is checked (origin, mode, KoD,
+// unsynchronized server) before it becomes a sync::Sample.
+//
+// poll() blocks for at most `timeout`, so the daemon runs it on a worker thread.
+//
+// Thread safety: one poll at a time (SourceDriver contract).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/datagram_batch.h"
+#include "io/socket_address.h"
+#include "io/udp_socket.h"
+#include "kairos/clock.h"
+#include "sources/source_driver.h"
+
+namespace kairos::sources {
+
+class NtpSourceDriver final : public SourceDriver {
+ public:
+  // `name` is what status shows ("time.example (192.0.2.1:123)" for a pool member).
+  NtpSourceDriver(io::SocketAddress server, std::string name, const Clock& clock,
+                  Duration timeout = std::chrono::seconds(1));
+  std::string name() const override { return name_; }
+  // RFC 5905 §7.3: the server's IPv4 address; for IPv6 the first four bytes of a digest of
+  // the address.
+  std::uint32_t reference_id() const override;
+  bool blocking() const override { return true; }
+  void poll(const sync::SampleParams& params, std::function<void(PollResult)> done) override;
+
+  // One exchange: the sample, or why there is none.
+  Result<sync::Sample> exchange(const sync::SampleParams& params);
+
+ private:
+  io::SocketAddress server_;
+  std::string name_;
+  const Clock& clock_;
+  Duration timeout_;
+  io::UdpSocket socket_;
+  io::ReceiveBatch rx_{4, 2048};
+};
+
+// One driver per address of each "HOST[:PORT]" (a name with several addresses acts as a
+// pool). Errors name the entry that did not resolve.
+Result<std::vector<std::unique_ptr<NtpSourceDriver>>> ntp_drivers_for(const std::string& entry,
+                                                                       const Clock& clock);
+
+}  // namespace kairos::sources
