@@ -45,7 +45,7 @@ time_servers_up() {
   for ts in ts1 ts2 ts3; do
     start_in "$ts" "$ts" "$KAIROS_BIN" serve \
       --server "$(host_ip master)" --ntp-listen "$(host_ip "$ts"):123" \
-      --http-listen "$(host_ip "$ts"):11180" --shm-name off --grpc-listen off \
+      --http-listen "$(host_ip "$ts"):11180" --shm-name off \
       --state-dir "$CLUSTER_DIR/state-$ts" ${TS_EXTRA_ARGS:-}
   done
 }
@@ -88,7 +88,7 @@ apps_up() {
     [ "$i" -eq 1 ] && mode=blocking
     start_in "app$i" "app$i" "$KAIROS_BIN" serve \
       --server "$(host_ip lb)" --ntp-listen off --sync-mode "$mode" --target-delta "$DELTA" \
-      --http-listen "$(host_ip "app$i"):11180" --shm-name "/${CLUSTER_PREFIX}-app$i" --grpc-listen off \
+      --http-listen "$(host_ip "app$i"):11180" --shm-name "/${CLUSTER_PREFIX}-app$i" \
       --sim-clock-offset "$(app_offset "$i")" --sim-clock-drift-ppm "$(app_drift "$i")" \
       --state-dir "$CLUSTER_DIR/state-app$i" ${APP_EXTRA_ARGS:-}
   done
