@@ -35,15 +35,20 @@ free_udp_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socke
 free_tcp_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 # start_kairos NAME ARGS...: starts `kairos serve ARGS` (no CAP_SYS_TIME) logging to
-# $SCRATCH/NAME.log (state in $SCRATCH/state-NAME unless ARGS give --state-dir), waits
-# until it says what it serves, and sets KAIROS_PID, KAIROS_NTP (the NTP responder's
-# ADDR:PORT) and KAIROS_HTTP (the status endpoint's), each empty when that part is off.
+# $SCRATCH/NAME.log, waits until it says what it serves, and sets KAIROS_PID, KAIROS_NTP
+# (the NTP responder's ADDR:PORT) and KAIROS_HTTP (the status endpoint's), each empty
+# when that part is off. Unless ARGS name them, the state dir is $SCRATCH/state-NAME, NTP
+# and HTTP listen on kernel-chosen loopback ports and the shm segment is off: a test never
+# takes the default ports or segment another daemon on this machine may hold.
 start_kairos() {
   local name=$1; shift
   local log=$SCRATCH/$name.log
-  local state=()
-  [[ " $* " == *" --state-dir "* ]] || state=(--state-dir "$SCRATCH/state-$name")
-  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve "${state[@]}" "$@" >"$log" 2>&1 &
+  local defaults=()
+  [[ " $* " == *" --state-dir "* ]] || defaults+=(--state-dir "$SCRATCH/state-$name")
+  [[ " $* " == *" --ntp-listen "* ]] || defaults+=(--ntp-listen 127.0.0.1:0)
+  [[ " $* " == *" --http-listen "* ]] || defaults+=(--http-listen 127.0.0.1:0)
+  [[ " $* " == *" --shm-name "* ]] || defaults+=(--shm-name off)
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve "${defaults[@]}" "$@" >"$log" 2>&1 &
   KAIROS_PID=$!
   PIDS+=("$KAIROS_PID")
   wait_for_log "$log" "serving:" 20

@@ -49,7 +49,7 @@ pass "flags override the [ntp] section"
 
 # --ntp-listen off: no NTP responder.
 log=$SCRATCH/off.log
-setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --state-dir "$SCRATCH/off" --ntp-listen off >"$log" 2>&1 &
+setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --state-dir "$SCRATCH/off" --ntp-listen off --http-listen off --shm-name off >"$log" 2>&1 &
 pid=$!; PIDS+=("$pid")
 wait_for_log "$log" "serving:"
 grep -q "NTP off" "$log" || fail "--ntp-listen off not reported"

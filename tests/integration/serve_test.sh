@@ -10,7 +10,7 @@ pass "version and help"
 
 for sig in INT TERM; do
   log=$SCRATCH/serve-$sig.log
-  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --state-dir "$SCRATCH/state-$sig" >"$log" 2>&1 &
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --state-dir "$SCRATCH/state-$sig" >"$log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_for_log "$log" "serving:"
@@ -24,7 +24,7 @@ done
 
 # XDG_STATE_HOME is the default home of state.
 log=$SCRATCH/xdg.log
-XDG_STATE_HOME=$SCRATCH/xdg "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 >"$log" 2>&1 &
+XDG_STATE_HOME=$SCRATCH/xdg "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off >"$log" 2>&1 &
 pid=$!; PIDS+=("$pid")
 wait_for_log "$log" "serving:"
 kill -TERM "$pid"; wait "$pid"
@@ -49,7 +49,7 @@ pass "missing config file is rejected"
 # Flags override the file.
 printf 'log_level = "warn"\n' >"$SCRATCH/warn.toml"
 log=$SCRATCH/override.log
-"$KAIROS_BIN" serve --config "$SCRATCH/warn.toml" --log-level debug --http-listen 127.0.0.1:0 --state-dir "$SCRATCH/s" >"$log" 2>&1 &
+"$KAIROS_BIN" serve --config "$SCRATCH/warn.toml" --log-level debug --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --state-dir "$SCRATCH/s" >"$log" 2>&1 &
 pid=$!; PIDS+=("$pid")
 wait_for_log "$log" "serving:"
 kill -TERM "$pid"; wait "$pid"

@@ -32,7 +32,7 @@ TOML
 
 start_daemon() {
   local log=$1; shift
-  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --state-dir "$SCRATCH/state" "$@" >"$log" 2>&1 &
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --state-dir "$SCRATCH/state" --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
   DAEMON=$!
   PIDS+=("$DAEMON")
   wait_for_log "$log" "serving:"
@@ -58,7 +58,7 @@ done
 pass "kairos now contains the system time while the daemon runs"
 
 # A second daemon on the same name is refused while the first is alive.
-rc=0; "$KAIROS_BIN" serve --state-dir "$SCRATCH/state2" --shm-name "$NAME" >"$SCRATCH/dup.log" 2>&1 || rc=$?
+rc=0; "$KAIROS_BIN" serve --state-dir "$SCRATCH/state2" --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name "$NAME" >"$SCRATCH/dup.log" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || fail "second daemon on $NAME started"
 grep -q "in use by live process $DAEMON" "$SCRATCH/dup.log" || fail "dup message: $(cat "$SCRATCH/dup.log")"
 pass "a live segment is not taken over"
