@@ -39,15 +39,18 @@ free_tcp_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1
 # (the NTP responder's ADDR:PORT) and KAIROS_HTTP (the status endpoint's), each empty
 # when that part is off. Unless ARGS name them, the state dir is $SCRATCH/state-NAME, NTP
 # and HTTP listen on kernel-chosen loopback ports and the shm segment is off: a test never
-# takes the default ports or segment another daemon on this machine may hold.
+# takes the default ports or segment another daemon on this machine may hold. With
+# --config the file decides those three (the test's file must not use the defaults).
 start_kairos() {
   local name=$1; shift
   local log=$SCRATCH/$name.log
   local defaults=()
   [[ " $* " == *" --state-dir "* ]] || defaults+=(--state-dir "$SCRATCH/state-$name")
-  [[ " $* " == *" --ntp-listen "* ]] || defaults+=(--ntp-listen 127.0.0.1:0)
-  [[ " $* " == *" --http-listen "* ]] || defaults+=(--http-listen 127.0.0.1:0)
-  [[ " $* " == *" --shm-name "* ]] || defaults+=(--shm-name off)
+  if [[ " $* " != *" --config "* ]]; then
+    [[ " $* " == *" --ntp-listen "* ]] || defaults+=(--ntp-listen 127.0.0.1:0)
+    [[ " $* " == *" --http-listen "* ]] || defaults+=(--http-listen 127.0.0.1:0)
+    [[ " $* " == *" --shm-name "* ]] || defaults+=(--shm-name off)
+  fi
   setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve "${defaults[@]}" "$@" >"$log" 2>&1 &
   KAIROS_PID=$!
   PIDS+=("$KAIROS_PID")

@@ -34,7 +34,7 @@ local_stratum = 4
 threads = 1
 TOML
 if python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", 0))' 2>/dev/null; then
-  start_kairos v6 --config "$SCRATCH/ntp.toml"
+  start_kairos v6 --config "$SCRATCH/ntp.toml" --http-listen 127.0.0.1:0 --shm-name off
   [[ "$KAIROS_NTP" == "[::1]:"* ]] || fail "IPv6 listen address: $KAIROS_NTP"
   [ "$(json_field "$("$KAIROS_BIN" query "$KAIROS_NTP" --json -n 1)" stratum)" = 4 ] || fail "v6 query"
   stop_kairos v6
@@ -42,7 +42,7 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM
 else
   echo "note: ::1 is not available here; IPv6 case not run"
 fi
-start_kairos override --config "$SCRATCH/ntp.toml" --ntp-listen 127.0.0.1:0 --local-stratum 9
+start_kairos override --config "$SCRATCH/ntp.toml" --ntp-listen 127.0.0.1:0 --local-stratum 9 --http-listen 127.0.0.1:0 --shm-name off
 [ "$(json_field "$("$KAIROS_BIN" query "$KAIROS_NTP" --json -n 1)" stratum)" = 9 ] || fail "flags override [ntp]"
 stop_kairos override
 pass "flags override the [ntp] section"
@@ -73,7 +73,7 @@ rate_limit_loopback = true
 rate_limit_per_second = 0.1
 rate_limit_burst = 2
 TOML
-start_kairos rl --config "$SCRATCH/rl.toml"
+start_kairos rl --config "$SCRATCH/rl.toml" --http-listen 127.0.0.1:0 --shm-name off
 rc=0; "$KAIROS_BIN" query "$KAIROS_NTP" --samples 5 --interval 0 2>"$SCRATCH/kod.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "query past the rate limit exited $rc"
 grep -q "kiss-o'-death RATE" "$SCRATCH/kod.err" || fail "no RATE KoD: $(cat "$SCRATCH/kod.err")"
