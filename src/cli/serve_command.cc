@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "daemon/config.h"
@@ -23,6 +24,7 @@ struct ServeFlags {
   std::optional<int> local_stratum;
   std::optional<int> threads;
   std::string shm_name;
+  std::vector<std::string> file_sources;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -53,6 +55,16 @@ int run_serve(const ServeFlags& flags) {
     spdlog::error("ntp flags: {}", s.message());
     return 2;
   }
+  for (const std::string& path : flags.file_sources) {
+    if (path.empty()) {
+      spdlog::error("--file-source: the path is empty");
+      return 2;
+    }
+    daemon::SourceConfig sc;
+    sc.type = "file";
+    sc.path = path;
+    config->sources.push_back(std::move(sc));
+  }
   if (!flags.shm_name.empty()) config->shm.name = flags.shm_name;
   if (Status s = daemon::validate_shm_config(config->shm); !s.ok()) {
     spdlog::error("--shm-name: {}", s.message());
@@ -67,7 +79,17 @@ int run_serve(const ServeFlags& flags) {
     spdlog::error("{}", state_dir.status().message());
     return 1;
   }
-  daemon::Daemon d(std::move(*config), *state_dir, SystemClock::instance());
+  const daemon::TestingConfig testing = config->testing;
+  std::optional<ShiftedClock> shifted;
+  if (testing.sim_clock_offset != Duration(0) || testing.sim_clock_drift_ppm != 0.0) {
+    shifted.emplace(SystemClock::instance(), testing.sim_clock_offset, testing.sim_clock_drift_ppm);
+    spdlog::warn(
+        "TESTING: acting as if the system clock were off by {} and drifting {} ppm "
+        "([testing] in the config); never use this in production",
+        format_duration(testing.sim_clock_offset), testing.sim_clock_drift_ppm);
+  }
+  const Clock& clock = shifted ? static_cast<const Clock&>(*shifted) : SystemClock::instance();
+  daemon::Daemon d(std::move(*config), *state_dir, clock);
   if (Status s = d.start(); !s.ok()) {
     spdlog::error("cannot start: {}", s.message());
     return 1;
@@ -108,6 +130,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "POSIX shared-memory name where bounded time is published for `kairos now`\n"
                   "and include/kairos/bounded_clock.h readers; 'off' disables it.\n"
                   "Config key [shm] name (default: /kairos)");
+  cmd->add_option("--file-source", flags->file_sources,
+                  "Use a file on shared storage (NFS, SAN) as a time source: PATH is a\n"
+                  "directory (this node's probe file .kairos-probe.<hostname> is created in\n"
+                  "it) or an existing file. Repeatable; adds to the config's [[source]]\n"
+                  "type = \"file\" entries, with their default max_offset and max_drift_ppm\n"
+                  "(docs/file-time.md)")
+      ->allow_extra_args(false);
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

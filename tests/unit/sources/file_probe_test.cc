@@ -1,38 +1,15 @@
 #include "sources/file_probe.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <functional>
-#include <unistd.h>
+
+#include "unit/sources/fake_storage.h"
 
 namespace kairos::sources {
 namespace {
-
-// A storage whose clock is `reference_offset` ahead of the ManualClock, whose write takes
-// `write_time`, and whose stamps are truncated to `resolution`.
-class FakeStorage final : public ProbeFile {
- public:
-  FakeStorage(ManualClock& clock, Duration reference_offset, Duration write_time, Duration resolution)
-      : clock_(clock), offset_(reference_offset), write_time_(write_time), resolution_(resolution) {}
-  Result<UnixTime> rewrite_and_stat() override {
-    if (fail_with) return *fail_with;
-    clock_.advance(write_time_ / 2);
-    const UnixTime stamped = stuck ? last_ : clock_.realtime() + offset_;
-    clock_.advance(write_time_ - write_time_ / 2);
-    const auto ns = stamped.time_since_epoch().count();
-    last_ = UnixTime(Duration(ns - ns % resolution_.count()));
-    return last_;
-  }
-  std::string name() const override { return "fake"; }
-  std::optional<Status> fail_with;
-  bool stuck = false;
-
- private:
-  ManualClock& clock_;
-  Duration offset_, write_time_, resolution_;
-  UnixTime last_{};
-};
 
 TEST(FileProbe, MeasuresTheStorageOffsetWithinItsUncertainty) {
   ManualClock clock;
