@@ -9,9 +9,10 @@ source "$(dirname "$0")/lib.sh"
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 [ -r "$FAKETIME_LIB" ] || fail "libfaketime missing: run scripts/install-deps (package faketime)"
 
-# config NAME DIR [SIM_OFFSET]: writes $SCRATCH/NAME.toml, a daemon with one file source.
+# config NAME DIR [SIM_OFFSET [MAX_OFFSET]]: writes $SCRATCH/NAME.toml, a daemon with one
+# file source.
 config() {
-  local name=$1 dir=$2 offset=${3:-}
+  local name=$1 dir=$2 offset=${3:-} max_offset=${4:-}
   {
     echo 'log_level = "debug"'
     echo '[http]'
@@ -26,6 +27,7 @@ config() {
     echo '[[source]]'
     echo 'type = "file"'
     echo "path = \"$dir\""
+    [ -z "$max_offset" ] || echo "max_offset = \"$max_offset\""
     if [ -n "$offset" ]; then
       echo '[testing]'
       echo "sim_clock_offset = \"$offset\""
@@ -115,17 +117,52 @@ pass "vanished directory: source unreachable, last_error names the cause, daemon
 kill -TERM "$KAIROS_PID"; wait "$KAIROS_PID" || fail "sim daemon exit status"
 
 # 3. libfaketime: the process clock is 2 s ahead; the kernel stamps mtimes with the true
-# clock (NO_FAKE_STAT keeps libfaketime from shifting the stat results too).
+# clock (NO_FAKE_STAT keeps libfaketime from shifting the stat results too). libfaketime
+# also rewrites absolute timerfd deadlines, even with FAKETIME_DONT_FAKE_MONOTONIC, and
+# turns asio's "expire now" deadline {0 s, 1 ns} into a negative one (EINVAL), which
+# stalls every timer of the daemon; a two-function shim preloaded before it passes
+# timerfd_settime/gettime straight to the kernel (the monotonic clock is not faked).
+command -v cc >/dev/null || fail "no C compiler for the timerfd shim (build-essential)"
+cat >"$SCRATCH/timerfd_shim.c" <<'EOF'
+#define _GNU_SOURCE
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+int timerfd_settime(int fd, int flags, const struct itimerspec* v, struct itimerspec* old) {
+  return (int)syscall(SYS_timerfd_settime, fd, flags, v, old);
+}
+int timerfd_gettime(int fd, struct itimerspec* v) {
+  return (int)syscall(SYS_timerfd_gettime, fd, v);
+}
+EOF
+cc -shared -fPIC -O2 -o "$SCRATCH/timerfd_shim.so" "$SCRATCH/timerfd_shim.c" || fail "timerfd shim"
 faked=$(LD_PRELOAD=$FAKETIME_LIB FAKETIME=+2s date +%s); real=$(date +%s)
 [ $((faked - real)) -ge 1 ] || fail "libfaketime does not shift the clock here ($faked vs $real)"
+
+# start_faked NAME: the daemon of $SCRATCH/NAME.toml with its realtime clock 2 s ahead.
+start_faked() {
+  setpriv --bounding-set -sys_time -- env LD_PRELOAD="$SCRATCH/timerfd_shim.so $FAKETIME_LIB" \
+    FAKETIME=+2s NO_FAKE_STAT=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    ASAN_OPTIONS=verify_asan_link_order=0 \
+    "$KAIROS_BIN" serve --config "$SCRATCH/$1.toml" --state-dir "$SCRATCH/state-$1" \
+    >"$SCRATCH/$1.log" 2>&1 &
+  KAIROS_PID=$!; PIDS+=("$KAIROS_PID")
+  started "$1"
+}
+
+# 3a. With the default max_offset (1 s), a 2 s offset is an alarm, not a correction.
 mkdir -p "$SCRATCH/shared2"
-config faketime "$SCRATCH/shared2"
-setpriv --bounding-set -sys_time -- env LD_PRELOAD="$FAKETIME_LIB" FAKETIME=+2s NO_FAKE_STAT=1 \
-  FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS=verify_asan_link_order=0 \
-  "$KAIROS_BIN" serve --config "$SCRATCH/faketime.toml" --state-dir "$SCRATCH/state-ft" \
-  >"$SCRATCH/faketime.log" 2>&1 &
-KAIROS_PID=$!; PIDS+=("$KAIROS_PID")
-started faketime
+config alarm "$SCRATCH/shared2"
+start_faked alarm
+wait_status alarm '"alarm: offset -2" in src["last_error"] and "exceeds the allowed 1s" in src["last_error"]'
+wait_status alarm 'not j["synchronized"] and src["state"] == "unreachable" and src["reach"] == 0' 5
+grep -q "ALARM: offset -2" "$SCRATCH/alarm.log" || fail "the alarm is not in the log"
+kill -TERM "$KAIROS_PID"; wait "$KAIROS_PID" || fail "alarm daemon exit status"
+pass "libfaketime +2s, max_offset 1s: alarm in status and log, clock not corrected"
+
+# 3b. With max_offset = 10s the file source corrects the 2 s.
+config faketime "$SCRATCH/shared2" "" 10s
+start_faked faketime
 wait_status faketime 'j["synchronized"] and src["state"] == "selected"'
 check_offset faketime 2000000000
 kill -TERM "$KAIROS_PID"; wait "$KAIROS_PID" || fail "faketime daemon exit status"
