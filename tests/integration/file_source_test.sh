@@ -86,7 +86,8 @@ assert j["synchronized"] and j["status"] == "synchronized", j["status"]
 assert src["state"] == "selected", src
 assert j["reference"] == "FILE" and j["stratum"] == 1, (j["reference"], j["stratum"])
 assert abs(off - (-shift)) <= bound, f"|{off} - {-shift}| > {bound}"
-assert bound < 50_000_000, f"bound {bound} ns is not a local-disk bound"
+# Below the 250 ms shift, so containing the truth means the shift was measured.
+assert bound < 200_000_000, f"bound {bound} ns is not a local-disk bound"
 # The virtual time, read between `before` and `after` by the true clock, within the bound.
 t = j["time_ns"]
 assert t - bound <= after + 1_000_000 and t + bound >= before - 1_000_000, (t, before, after, bound)
@@ -191,3 +192,16 @@ start_kairos flag --http-listen 127.0.0.1:0 --ntp-listen off --shm-name off \
 grep -q "syncing from file:$SCRATCH/shared3" "$SCRATCH/flag.log" || fail "--file-source not used"
 wait_status flag 'src["address"] == "file:'"$SCRATCH/shared3"'" and src["reach"] > 0'
 pass "--file-source adds a file source"
+
+# 6. A directory the daemon may not write (no CAP_DAC_OVERRIDE, mode 0555): unreachable
+# with "Permission denied".
+mkdir -p "$SCRATCH/locked" && chmod 0555 "$SCRATCH/locked"
+config locked "$SCRATCH/locked"
+setpriv --bounding-set -sys_time,-dac_override,-dac_read_search -- "$KAIROS_BIN" serve \
+  --config "$SCRATCH/locked.toml" --state-dir "$SCRATCH/state-locked" >"$SCRATCH/locked.log" 2>&1 &
+KAIROS_PID=$!; PIDS+=("$KAIROS_PID")
+started locked
+wait_status locked 'src["state"] == "unreachable" and "Permission denied" in src["last_error"]'
+kill -0 "$KAIROS_PID" 2>/dev/null || fail "daemon died on an unwritable directory"
+kill -TERM "$KAIROS_PID"; wait "$KAIROS_PID" || fail "locked daemon exit status"
+pass "unwritable directory: source unreachable with 'Permission denied'"

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "unit/sources/fake_storage.h"
@@ -105,6 +106,25 @@ TEST_F(PosixProbeTest, AVanishedDirectoryIsAClearError) {
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(s.status().message().find((dir_ / "gone" / "probe").string()), std::string::npos);
   EXPECT_NE(s.status().message().find("No such file or directory"), std::string::npos);
+}
+
+TEST_F(PosixProbeTest, ALocationIsADirectoryOrAnExistingFileNeverAStrayFile) {
+  ProbeLocation in_dir(dir_);
+  ASSERT_TRUE(in_dir.rewrite_and_stat().ok());
+  EXPECT_TRUE(std::filesystem::exists(probe_path_for_this_node(dir_)));
+
+  const std::filesystem::path file = dir_ / "shared-probe";
+  { std::ofstream(file) << "x"; }
+  ProbeLocation as_file(file);
+  ASSERT_TRUE(as_file.rewrite_and_stat().ok());
+  EXPECT_EQ(std::filesystem::file_size(file), std::string("kairos file-time probe 1\n").size());
+
+  ProbeLocation missing(dir_ / "unmounted");
+  Result<UnixTime> r = missing.rewrite_and_stat();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("No such file or directory"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "unmounted"));
 }
 
 TEST_F(PosixProbeTest, ProbeNamesDifferPerNodeAndStayInTheDirectory) {

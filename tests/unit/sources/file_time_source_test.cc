@@ -169,7 +169,8 @@ TEST_F(FileTimeSourceTest, TheBoundContainsTheTruthWithAShiftedClock) {
     // True time at the reading lies in [before, after]; the interval must reach it.
     EXPECT_LE(r->time - r->error_bound, after) << "shift " << format_duration(shift);
     EXPECT_GE(r->time + r->error_bound, before) << "shift " << format_duration(shift);
-    EXPECT_LT(r->error_bound, milliseconds(100)) << "a local disk gives a tight bound";
+    // Below the smaller shift, so containing the truth means the shift was measured.
+    EXPECT_LT(r->error_bound, milliseconds(200)) << "a local disk gives a tight bound";
     std::printf("shift %s: measured offset %s ± %s, granularity %s, now() − true %s, bound %s\n",
                 format_duration(shift).c_str(), format_duration(st.offset).c_str(),
                 format_duration(st.uncertainty).c_str(), format_duration(st.granularity).c_str(),
