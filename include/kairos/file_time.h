@@ -94,9 +94,11 @@ class FileTimeSource {
   // without start().
   void stop();
 
-  // The adjusted time now. Errors: no check has measured yet (FailedPrecondition), or
-  // none could (Unavailable, with the latest check's error). After one success it always
-  // answers: a failing source gives kFreeRunning readings with a growing bound.
+  // The adjusted time now. Errors, until a check was used: none has run yet, or the
+  // latest raised an alarm (FailedPrecondition, naming it), or failed (Unavailable, with
+  // its error). After one used check it always answers, from the latest snapshot: a
+  // failing source gives kFreeRunning readings whose bound keeps growing; after stop() it
+  // answers from the last snapshot, whose bound keeps growing too.
   Result<Reading> now() const;
   State status() const;
 
