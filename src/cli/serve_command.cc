@@ -44,6 +44,7 @@ Status apply_sync_flags(const ServeFlags& flags, daemon::Config& config) {
     config.sources.push_back(sc);
   }
   for (const std::string& path : flags.file_sources) {
+    if (path.empty()) return Status::InvalidArgument("--file-source: the path is empty");
     daemon::SourceConfig sc;
     sc.type = "file";
     sc.path = path;
@@ -175,8 +176,12 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "[[source]] list). A name with several addresses acts as a pool: each address\n"
                   "is a source of its own. With no sources the local clock is the reference.");
   cmd->add_option("--file-source", flags->file_sources,
-                  "A file (or directory) on shared storage whose mtime is a time source\n"
-                  "(repeatable; docs/file-time.md)");
+                  "Use a file on shared storage (NFS, SAN) as a time source: PATH is a\n"
+                  "directory (this node's probe file .kairos-probe.<hostname> is created in\n"
+                  "it) or an existing file. Repeatable; adds to the config's [[source]]\n"
+                  "type = \"file\" entries, with their default max_offset and max_drift_ppm\n"
+                  "(docs/file-time.md)")
+      ->allow_extra_args(false);
   cmd->add_option("--sync-mode", flags->sync_mode,
                   "nonblocking (default): serve at once, flagged unsynchronized until synced;\n"
                   "blocking: serve no NTP and report not-ready until within --target-delta")

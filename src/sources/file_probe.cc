@@ -13,9 +13,7 @@ namespace kairos::sources {
 namespace {
 
 Status errno_status(const std::string& what, const std::string& path, int err) {
-  std::string msg = what + " " + path + ": " + std::strerror(err);
-  if (err == EROFS) msg += " (read-only file system)";
-  return Status::Unavailable(std::move(msg));
+  return Status::Unavailable(what + " " + path + ": " + std::strerror(err));
 }
 
 // The rounding unit of an mtime's nanoseconds: 1 s if they are 0, 1 ms if a multiple of
@@ -31,7 +29,8 @@ Duration rounding_unit(UnixTime t) {
 }  // namespace
 
 Result<UnixTime> PosixProbeFile::rewrite_and_stat() {
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      ::open(path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | (create_ ? O_CREAT : 0), 0644);
   if (fd < 0) return errno_status("cannot open probe file", path_.string(), errno);
   const std::string content = "kairos file-time probe " + std::to_string(++counter_) + "\n";
   Status result = Status::Ok();
@@ -45,7 +44,24 @@ Result<UnixTime> PosixProbeFile::rewrite_and_stat() {
   }
   ::close(fd);
   if (!result.ok()) return result;
-  return UnixTime(std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+  return UnixTime(std::chrono::seconds(st.st_mtim.tv_sec) +
+                  std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+}
+
+ProbeLocation::ProbeLocation(std::filesystem::path path)
+    : path_(std::move(path)),
+      in_directory_(probe_path_for_this_node(path_)),
+      as_file_(path_, /*create=*/false) {}
+
+Result<UnixTime> ProbeLocation::rewrite_and_stat() {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path_, ec);
+  if (std::filesystem::is_directory(st)) return in_directory_.rewrite_and_stat();
+  if (std::filesystem::exists(st)) return as_file_.rewrite_and_stat();
+  const int err = ec ? ec.value() : ENOENT;
+  return Status::Unavailable("cannot use probe path " + path_.string() + ": " + std::strerror(err) +
+                             " (a file source needs an existing "
+                             "directory or file)");
 }
 
 std::filesystem::path probe_path_for_this_node(const std::filesystem::path& directory) {

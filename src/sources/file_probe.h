@@ -35,16 +35,35 @@ class ProbeFile {
   virtual std::string name() const = 0;
 };
 
-// The real thing: open(O_CREAT|O_TRUNC), write a counter, fsync, fstat, close.
+// The real thing: open(O_TRUNC, and O_CREAT unless `create` is false), write a counter,
+// fsync, fstat, close.
 class PosixProbeFile final : public ProbeFile {
  public:
-  explicit PosixProbeFile(std::filesystem::path path) : path_(std::move(path)) {}
+  explicit PosixProbeFile(std::filesystem::path path, bool create = true)
+      : path_(std::move(path)), create_(create) {}
   Result<UnixTime> rewrite_and_stat() override;
   std::string name() const override { return path_.string(); }
 
  private:
   std::filesystem::path path_;
+  bool create_;
   std::uint64_t counter_ = 0;
+};
+
+// The configured location of a file source: a directory (this node's probe file is
+// created inside it) or an existing file, rewritten in place. Resolved on every write, so
+// a directory that vanishes, or a path that never existed, is an error (Unavailable) and
+// never a stray file created on the local disk in its place.
+class ProbeLocation final : public ProbeFile {
+ public:
+  explicit ProbeLocation(std::filesystem::path path);
+  Result<UnixTime> rewrite_and_stat() override;
+  std::string name() const override { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+  PosixProbeFile in_directory_;
+  PosixProbeFile as_file_;
 };
 
 // The probe file for this node inside `directory`: ".kairos-probe.<hostname>", so nodes

@@ -7,20 +7,24 @@
 namespace kairos::sources {
 namespace {
 
-std::filesystem::path probe_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  return std::filesystem::is_directory(path, ec) ? probe_path_for_this_node(path) : path;
-}
-
 constexpr int kCalibrationWrites = 5000;
 
 }  // namespace
 
 FileSourceDriver::FileSourceDriver(FileSourceSettings settings, const Clock& clock)
+    : FileSourceDriver(settings, clock, std::make_unique<ProbeLocation>(settings.path)) {}
+
+FileSourceDriver::FileSourceDriver(FileSourceSettings settings, const Clock& clock,
+                                   std::unique_ptr<ProbeFile> file)
     : settings_(std::move(settings)),
       clock_(clock),
-      file_(std::make_unique<PosixProbeFile>(probe_file(settings_.path))),
+      file_(std::move(file)),
       probe_(*file_, clock_) {}
+
+std::optional<Duration> FileSourceDriver::granularity() const {
+  if (!calibrated_) return std::nullopt;
+  return probe_.granularity();
+}
 
 std::string FileSourceDriver::name() const { return "file:" + settings_.path.string(); }
 
@@ -42,8 +46,8 @@ PollResult FileSourceDriver::check() {
     last_.reset();
     return result;
   }
-  result.sample = sync::sample_from_reference(s->local_midpoint, s->offset, s->uncertainty,
-                                              reference_id());
+  result.sample =
+      sync::sample_from_reference(s->local_midpoint, s->offset, s->uncertainty, reference_id());
   if (abs(s->offset) > settings_.max_offset) {
     result.alarm = "offset " + format_duration(s->offset) + " exceeds the allowed " +
                    format_duration(settings_.max_offset) + " (file " + file_->name() + ")";
@@ -54,8 +58,8 @@ PollResult FileSourceDriver::check() {
     const Duration explained = s->uncertainty + last_->uncertainty +
                                from_seconds(to_seconds(elapsed) * settings_.max_drift_ppm * 1e-6);
     if (elapsed > Duration(0) && moved > explained) {
-      const double ppm = to_seconds(moved - s->uncertainty - last_->uncertainty) /
-                         to_seconds(elapsed) * 1e6;
+      const double ppm =
+          to_seconds(moved - s->uncertainty - last_->uncertainty) / to_seconds(elapsed) * 1e6;
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.1f", ppm);
       result.alarm = "offset moved " + format_duration(moved) + " in " + format_duration(elapsed) +

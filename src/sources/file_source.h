@@ -28,8 +28,11 @@ struct FileSourceSettings {
 
 class FileSourceDriver final : public SourceDriver {
  public:
-  // `clock` must outlive the driver.
+  // `clock` must outlive the driver. Probes the file named by settings.path.
   FileSourceDriver(FileSourceSettings settings, const Clock& clock);
+  // Probes through `file` instead (fault injection in tests).
+  FileSourceDriver(FileSourceSettings settings, const Clock& clock,
+                   std::unique_ptr<ProbeFile> file);
   std::string name() const override;
   std::uint32_t reference_id() const override;
   bool blocking() const override { return true; }
@@ -38,10 +41,15 @@ class FileSourceDriver final : public SourceDriver {
   // The same check without the callback (for the library API and tests).
   PollResult check();
 
+  // The storage's timestamp granularity, once the first check calibrated it.
+  std::optional<Duration> granularity() const;
+  // The latest successful measurement (reset by a failed check).
+  const std::optional<FileSample>& last_sample() const { return last_; }
+
  private:
   FileSourceSettings settings_;
   const Clock& clock_;
-  std::unique_ptr<PosixProbeFile> file_;
+  std::unique_ptr<ProbeFile> file_;
   FileProbe probe_;
   bool calibrated_ = false;
   std::optional<FileSample> last_;

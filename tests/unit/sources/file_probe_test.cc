@@ -1,38 +1,16 @@
 #include "sources/file_probe.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
-#include <unistd.h>
+
+#include "unit/sources/fake_storage.h"
 
 namespace kairos::sources {
 namespace {
-
-// A storage whose clock is `reference_offset` ahead of the ManualClock, whose write takes
-// `write_time`, and whose stamps are truncated to `resolution`.
-class FakeStorage final : public ProbeFile {
- public:
-  FakeStorage(ManualClock& clock, Duration reference_offset, Duration write_time, Duration resolution)
-      : clock_(clock), offset_(reference_offset), write_time_(write_time), resolution_(resolution) {}
-  Result<UnixTime> rewrite_and_stat() override {
-    if (fail_with) return *fail_with;
-    clock_.advance(write_time_ / 2);
-    const UnixTime stamped = stuck ? last_ : clock_.realtime() + offset_;
-    clock_.advance(write_time_ - write_time_ / 2);
-    const auto ns = stamped.time_since_epoch().count();
-    last_ = UnixTime(Duration(ns - ns % resolution_.count()));
-    return last_;
-  }
-  std::string name() const override { return "fake"; }
-  std::optional<Status> fail_with;
-  bool stuck = false;
-
- private:
-  ManualClock& clock_;
-  Duration offset_, write_time_, resolution_;
-  UnixTime last_{};
-};
 
 TEST(FileProbe, MeasuresTheStorageOffsetWithinItsUncertainty) {
   ManualClock clock;
@@ -128,6 +106,25 @@ TEST_F(PosixProbeTest, AVanishedDirectoryIsAClearError) {
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(s.status().message().find((dir_ / "gone" / "probe").string()), std::string::npos);
   EXPECT_NE(s.status().message().find("No such file or directory"), std::string::npos);
+}
+
+TEST_F(PosixProbeTest, ALocationIsADirectoryOrAnExistingFileNeverAStrayFile) {
+  ProbeLocation in_dir(dir_);
+  ASSERT_TRUE(in_dir.rewrite_and_stat().ok());
+  EXPECT_TRUE(std::filesystem::exists(probe_path_for_this_node(dir_)));
+
+  const std::filesystem::path file = dir_ / "shared-probe";
+  { std::ofstream(file) << "x"; }
+  ProbeLocation as_file(file);
+  ASSERT_TRUE(as_file.rewrite_and_stat().ok());
+  EXPECT_EQ(std::filesystem::file_size(file), std::string("kairos file-time probe 1\n").size());
+
+  ProbeLocation missing(dir_ / "unmounted");
+  Result<UnixTime> r = missing.rewrite_and_stat();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("No such file or directory"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "unmounted"));
 }
 
 TEST_F(PosixProbeTest, ProbeNamesDifferPerNodeAndStayInTheDirectory) {
