@@ -174,22 +174,35 @@ Result<SwarmStamp> SwarmStamp::parse(std::string_view text, SwarmScheme scheme) 
 }
 
 Result<SwarmClock> SwarmClock::create(SwarmScheme scheme, std::string_view user,
-                                      std::string_view session, UnixTime epoch) {
+                                      std::string_view session, UnixTime epoch,
+                                      Duration max_ahead) {
   if (Status s = check_origin(user, session); !s.ok()) return s;
   std::string origin(user);
   origin += '~';
   origin += session;
-  return SwarmClock(scheme, std::move(origin), epoch);
+  if (max_ahead < Duration(0)) return Status::InvalidArgument("swarm clock: max_ahead must not be negative");
+  return SwarmClock(scheme, std::move(origin), epoch, max_ahead);
 }
 
-void SwarmClock::see(const SwarmStamp& stamp) {
-  if (stamp.scheme != scheme_) return;
+Status SwarmClock::see(const SwarmStamp& stamp, UnixTime now) {
+  if (stamp.scheme != scheme_) {
+    return Status::InvalidArgument("swarm clock: a stamp of another scheme cannot be ordered");
+  }
+  if (scheme_ != SwarmScheme::kLamport) {
+    const Duration ahead = epoch_ + stamp.time * limits(scheme_).unit - now;
+    if (ahead > max_ahead_) {
+      return Status::OutOfRange("swarm clock: seen stamp is " + format_duration(ahead) +
+                                " ahead of the local clock (limit " + format_duration(max_ahead_) +
+                                ")");
+    }
+  }
   if (!issued_or_seen_ || stamp.time > last_time_ ||
       (stamp.time == last_time_ && stamp.seq > last_seq_)) {
     last_time_ = stamp.time;
     last_seq_ = stamp.seq;
     issued_or_seen_ = true;
   }
+  return Status::Ok();
 }
 
 Status SwarmClock::issue(UnixTime now, std::string& out) {

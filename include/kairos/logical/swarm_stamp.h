@@ -59,25 +59,32 @@ void swarm_int_to_base(std::uint32_t v, int width, std::string& out);
 
 class SwarmClock {
  public:
+  // `max_ahead`: how far beyond the local wall clock a seen stamp may be (time schemes
+  // only); a stamp further ahead is refused, so one bad or hostile peer cannot drag every
+  // later stamp into the future (the role of the HLC's max offset).
   static Result<SwarmClock> create(SwarmScheme scheme, std::string_view user,
-                                   std::string_view session, UnixTime epoch = kSwarmEpoch2014);
+                                   std::string_view session, UnixTime epoch = kSwarmEpoch2014,
+                                   Duration max_ahead = std::chrono::hours(1));
 
   // Writes the next stamp into `out` (replacing its contents). OutOfRange when `now` is
   // before the epoch at the first issue or the scheme's range is exhausted.
   Status issue(UnixTime now, std::string& out);
   Result<std::string> issue(UnixTime now);
-  // Observes a stamp from elsewhere: later issues are greater than it.
-  void see(const SwarmStamp& stamp);
+  // Observes a stamp from elsewhere, at local wall time `now`: later issues are greater
+  // than it. Errors (the clock is unchanged): a stamp of another scheme
+  // (InvalidArgument), or one more than max_ahead beyond `now` (OutOfRange).
+  Status see(const SwarmStamp& stamp, UnixTime now);
 
   SwarmScheme scheme() const { return scheme_; }
   const std::string& origin() const { return origin_; }
 
  private:
-  SwarmClock(SwarmScheme scheme, std::string origin, UnixTime epoch)
-      : scheme_(scheme), origin_(std::move(origin)), epoch_(epoch) {}
+  SwarmClock(SwarmScheme scheme, std::string origin, UnixTime epoch, Duration max_ahead)
+      : scheme_(scheme), origin_(std::move(origin)), epoch_(epoch), max_ahead_(max_ahead) {}
   SwarmScheme scheme_;
   std::string origin_;  // "user~session"
   UnixTime epoch_;
+  Duration max_ahead_;
   bool issued_or_seen_ = false;
   std::uint32_t last_time_ = 0;
   std::uint32_t last_seq_ = 0;

@@ -49,9 +49,23 @@ TEST(SwarmStampTest, NeverGoesBackwardsWhenTheWallClockStepsBack) {
     ASSERT_GT(s, prev) << i;
     prev = s;
   }
-  // A seen stamp far ahead: the next issue is greater than it.
-  c.see(*SwarmStamp::parse("zzzzz+other~x", SwarmScheme::kSecondPrecise));
-  EXPECT_GT(*c.issue(t), std::string("zzzzz+other~x"));
+  // A seen stamp ahead (within max_ahead): the next issue is greater than it, even though
+  // the wall clock has not got there.
+  std::string ahead;
+  ASSERT_TRUE(Make(SwarmScheme::kSecondPrecise).issue(t + minutes(30), ahead).ok());
+  ahead = ahead.substr(0, ahead.find('+')) + "+other~x";
+  ASSERT_TRUE(c.see(*SwarmStamp::parse(ahead, SwarmScheme::kSecondPrecise), t).ok());
+  EXPECT_GT(*c.issue(t), ahead);
+  // Far ahead (beyond the default hour): refused, and the clock does not move.
+  const std::string before = *c.issue(t);
+  Status far = c.see(*SwarmStamp::parse("zzzzz+other~x", SwarmScheme::kSecondPrecise), t);
+  EXPECT_EQ(far.code(), StatusCode::kOutOfRange);
+  EXPECT_NE(far.message().find("ahead of the local clock"), std::string::npos);
+  EXPECT_LT(*c.issue(t), std::string("zzzzz"));
+  EXPECT_GT(*c.issue(t), before);
+  // Another scheme cannot be ordered against this one.
+  EXPECT_EQ(c.see(*SwarmStamp::parse("000A0+x~y", SwarmScheme::kLamport), t).code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(SwarmStampTest, SequenceOverflowBorrowsTheNextSecond) {
@@ -108,7 +122,7 @@ TEST(SwarmStampTest, LamportScheme) {
   SwarmClock c = Make(SwarmScheme::kLamport);
   EXPECT_EQ(*c.issue(UnixTime()), "00000+gritzko~ssn");
   EXPECT_EQ(*c.issue(UnixTime()), "00001+gritzko~ssn");
-  c.see(*SwarmStamp::parse("000A0+x~y", SwarmScheme::kLamport));
+  ASSERT_TRUE(c.see(*SwarmStamp::parse("000A0+x~y", SwarmScheme::kLamport), UnixTime()).ok());
   EXPECT_EQ(*c.issue(UnixTime()), "000A1+gritzko~ssn");
 }
 
