@@ -21,6 +21,9 @@
 
 namespace kairos::sync {
 
+// 2^log2 seconds; log2 may be negative (sub-second polls), and is clamped to [-30, 40].
+Duration poll_interval(int log2);
+
 struct PollConfig {
   std::int8_t minpoll = 6;        // 64 s
   std::int8_t maxpoll = 10;       // 1024 s
@@ -32,7 +35,7 @@ class PollPolicy {
  public:
   explicit PollPolicy(PollConfig config = {});
   std::int8_t poll_log2() const { return poll_; }
-  Duration interval() const { return seconds(std::int64_t{1} << poll_); }
+  Duration interval() const { return poll_interval(poll_); }
   // The wanted poll for these figures (before the one-step rule).
   std::int8_t wanted(Duration error, double growth_ppm, Duration jitter, bool learning) const;
   void update(Duration error, double growth_ppm, Duration jitter, bool learning);
