@@ -5,12 +5,13 @@
 // frequency estimate's error); the next measurement scatters by about `jitter`. So the
 // longest acceptable interval is
 //   τ = (target_delta − error − jitter) / (growth_ppm·1e-6)
-// and the wanted poll is floor(log2 τ), clamped to [minpoll, maxpoll]. While the drift is
-// still being learned (its error above max drift: after start, after a jump) the poll is
-// learning_poll instead, so the estimate firms up in a minute or two, not hours. The
-// poll rises one step per update towards the wanted value and drops to it at once; with
-// no headroom it is the floor. Small drift error and jitter relative to the target thus
-// mean long polls.
+// and the wanted poll is floor(log2 τ), clamped to [minpoll, maxpoll]. While the engine
+// is learning the drift (after start or a jump, until the drift error is below max drift
+// or the points span a full window at learning_poll: ~4 min at most) the poll is
+// learning_poll instead, so the estimate firms up in minutes, not hours. The poll rises
+// one step per update towards the wanted value and drops to it at once; with no headroom
+// it is the floor. Small drift error and jitter relative to the target thus mean long
+// polls.
 //
 // Thread safety: none.
 #pragma once
