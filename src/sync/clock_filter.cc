@@ -40,9 +40,10 @@ const Sample* ClockFilter::find(std::uint64_t sequence) const {
 }
 
 std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency_ppm,
-                                                  double growth_ppm) const {
+                                                  double growth_ppm, Duration max_distance) const {
   if (count_ == 0) return std::nullopt;
   std::array<double, kStages> projected{};  // seconds
+  std::array<bool, kStages> fit{};          // root distance within max_distance
   int best = -1;
   double best_distance = 0.0;
   double best_dispersion = 0.0;
@@ -52,6 +53,8 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
     projected[i] = to_seconds(s.offset) + to_seconds(now - s.time) * frequency_ppm * 1e-6;
     const double dispersion = to_seconds(s.dispersion) + age * growth_ppm * 1e-6;
     const double distance = to_seconds(s.delay) / 2 + dispersion;
+    fit[i] =
+        to_seconds(s.root_delay / 2 + s.root_dispersion) + distance <= to_seconds(max_distance);
     if (best < 0 || distance < best_distance) {
       best = i;
       best_distance = distance;
@@ -59,16 +62,19 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
     }
   }
   double sum_squares = 0.0;
+  int others = 0;
   for (int i = 0; i < count_; ++i) {
+    if (i == best || !fit[i]) continue;
     const double d = projected[i] - projected[best];
     sum_squares += d * d;
+    ++others;
   }
   FilterOutput out;
   out.sample = stages_[(head_ - best + kStages) % kStages];
   out.sequence = next_sequence_ - 1 - static_cast<std::uint64_t>(best);
   out.offset = from_seconds(projected[best]);
   out.dispersion = from_seconds(best_dispersion);
-  out.jitter = count_ > 1 ? from_seconds(std::sqrt(sum_squares / (count_ - 1))) : Duration(0);
+  out.jitter = others > 0 ? from_seconds(std::sqrt(sum_squares / others)) : Duration(0);
   out.distance = (out.sample.root_delay + out.sample.delay) / 2 + out.sample.root_dispersion +
                  out.dispersion + out.jitter;
   return out;

@@ -3,7 +3,10 @@
 // least distance delay/2 + aged dispersion, i.e. the lowest delay among recent samples,
 // where a sample's age counts against it. Its offset is projected to `now` with the
 // current frequency estimate; jitter is the RMS difference of the other samples'
-// projected offsets from the chosen one.
+// projected offsets from the chosen one, leaving out samples whose own root distance is
+// beyond max_distance (as RFC 5905 leaves out samples at MAXDISP): such a sample (a reply
+// held up for seconds) says nothing about the chosen one's noise, and counting it would
+// make the source unfit until it leaves the filter, 8 polls later.
 //
 // A sample that contradicts the newest one by more than the step threshold (beyond both
 // their error intervals) means a discontinuity: the older samples are dropped.
@@ -46,15 +49,17 @@ class ClockFilter {
   // The system clock stepped by `step` (new − old): stored offsets and times follow it.
   void shift_system_clock(Duration step);
 
-  // The best sample at `now` (system clock), projecting offsets with `frequency_ppm` (the
-  // system clock's estimated rate error, positive: system clock slow so the offset grows)
-  // and aging dispersion at `growth_ppm`. nullopt when empty.
   // Sequence number of the newest sample (meaningless when empty).
   std::uint64_t newest_sequence() const { return next_sequence_ - 1; }
   // The stored sample with sequence number `sequence`, if still held.
   const Sample* find(std::uint64_t sequence) const;
 
-  std::optional<FilterOutput> evaluate(UnixTime now, double frequency_ppm, double growth_ppm) const;
+  // The best sample at `now` (system clock), projecting offsets with `frequency_ppm` (the
+  // system clock's estimated rate error, positive: system clock slow so the offset grows)
+  // and aging dispersion at `growth_ppm`; samples whose root distance exceeds
+  // `max_distance` are left out of the jitter. nullopt when empty.
+  std::optional<FilterOutput> evaluate(UnixTime now, double frequency_ppm, double growth_ppm,
+                                       Duration max_distance) const;
 
  private:
   std::array<Sample, kStages> stages_{};  // ring, newest at head_

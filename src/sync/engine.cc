@@ -15,7 +15,10 @@ constexpr Duration kUnsynchronizedDispersion = seconds(16);
 Duration abs_duration(Duration d) { return d < Duration(0) ? -d : d; }
 
 std::string signed_duration(Duration d) {
-  return (d >= Duration(0) ? "+" : "") + format_duration(d);
+  // Appending (not "+" + string) avoids a false -Wrestrict in g++ 12's release build.
+  std::string text = d >= Duration(0) ? "+" : "";
+  text += format_duration(d);
+  return text;
 }
 
 std::string ppm_text(double ppm) {
@@ -100,6 +103,19 @@ void Engine::on_system_clock_step(Duration step, Duration uncertainty) {
 
 double Engine::growth_ppm() const { return config_.max_drift_ppm + estimator_.error_ppm(); }
 
+// Learning (polling at learning_poll) gathers drift points quickly while the estimate is
+// worse than max_drift. The estimate's worst-case error is about 3·(sample distance) / (the
+// time its window spans), so what shrinks it is span, and at the learning poll a window of
+// frequency_points spans at most (frequency_points − 1)·2^learning_poll (248 s by default).
+// Once the points cover that much, more of them at that spacing only slide the window:
+// learning ends there even if the error is still above max_drift (a long path: sample
+// distance above ~1.3 ms), and the policy's longer poll spreads the window further.
+bool Engine::learning() const {
+  const Duration full_window = poll_interval(std::min(config_.learning_poll, config_.minpoll)) *
+                               (std::max(config_.frequency_points, 2) - 1);
+  return estimator_.error_ppm() > config_.max_drift_ppm && estimator_.history() < full_window;
+}
+
 bool Engine::settled(MonoTime now) const {
   if (fix_) return true;
   const Duration burst = config_.burst_interval * config_.burst_count;
@@ -118,7 +134,7 @@ MonoTime Engine::next_poll_at(SourceId id) const {
   const bool bursting = s.polls < config_.burst_count || (s.filter.size() < config_.burst_count &&
                                                           s.polls < 4 * config_.burst_count);
   if (bursting) return s.last_poll + config_.burst_interval;
-  if (s.reach == 0) return s.last_poll + seconds(std::int64_t{1} << config_.minpoll);
+  if (s.reach == 0) return s.last_poll + poll_interval(config_.minpoll);
   return s.last_poll + poll_.interval();
 }
 
@@ -134,7 +150,7 @@ void Engine::evaluate_sources(UnixTime now) {
       s.state = SourceState::kUnreachable;
       continue;
     }
-    s.last = s.filter.evaluate(now, b, growth);
+    s.last = s.filter.evaluate(now, b, growth, config_.max_distance);
     s.state = SourceState::kCandidate;
     if (s.last->distance > config_.max_distance || s.last->sample.stratum >= 15) continue;
     Candidate c;
@@ -289,7 +305,7 @@ void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
   }
   status_ = SyncStatus::kSynchronized;
   const Duration error_now = f.root_delay / 2 + f.root_dispersion + discipline_.remaining_at(now);
-  poll_.update(error_now, growth_ppm(), out.jitter, estimator_.error_ppm() > config_.max_drift_ppm);
+  poll_.update(error_now, growth_ppm(), out.jitter, learning());
 }
 
 void Engine::coast(UnixTime now, bool had_candidates, std::vector<Event>& events) {

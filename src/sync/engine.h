@@ -161,6 +161,7 @@ class Engine {
   };
 
   double growth_ppm() const;
+  bool learning() const;
   bool settled(MonoTime now) const;
   void evaluate_sources(UnixTime now);
   void apply_fix(const Candidate& peer, Duration combined, UnixTime now,

@@ -16,6 +16,8 @@ void FrequencyEstimator::load(const DriftState& prior) {
 }
 
 void FrequencyEstimator::add(UnixTime time, Duration offset, Duration error) {
+  first_ = points_.empty() ? time : std::min(first_, time);
+  last_ = points_.empty() ? time : std::max(last_, time);
   points_.push_back({time, offset, std::max(error, Duration(1))});
   while (static_cast<int>(points_.size()) > std::max(config_.max_points, 2)) points_.pop_front();
   refit();
@@ -32,6 +34,8 @@ void FrequencyEstimator::shift_system_clock(Duration step) {
     p.time += step;
     p.offset -= step;
   }
+  first_ += step;
+  last_ += step;
 }
 
 void FrequencyEstimator::refit() {

@@ -45,6 +45,9 @@ class FrequencyEstimator {
   double error_ppm() const { return error_ppm_; }
   DriftState state() const { return {frequency_ppm_, error_ppm_}; }
   int points() const { return static_cast<int>(points_.size()); }
+  // The time the points added since the last restart cover (latest − earliest), including
+  // those already out of the window; 0 with fewer than two.
+  Duration history() const { return points_.empty() ? Duration(0) : last_ - first_; }
 
  private:
   struct Point {
@@ -57,6 +60,8 @@ class FrequencyEstimator {
   FrequencyEstimatorConfig config_;
   DriftState prior_;
   std::deque<Point> points_;
+  UnixTime first_{};  // earliest and latest point time since the last restart
+  UnixTime last_{};
   double frequency_ppm_ = 0.0;
   double error_ppm_ = 0.0;
 };

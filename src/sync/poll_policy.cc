@@ -5,6 +5,12 @@
 
 namespace kairos::sync {
 
+Duration poll_interval(int log2) {
+  log2 = std::clamp(log2, -30, 40);
+  if (log2 >= 0) return seconds(std::int64_t{1} << log2);
+  return Duration(std::int64_t{1'000'000'000} >> -log2);
+}
+
 PollPolicy::PollPolicy(PollConfig config) : config_(config), poll_(config.minpoll) {
   config_.maxpoll = std::max(config_.maxpoll, config_.minpoll);
   config_.learning_poll = std::min(config_.learning_poll, config_.minpoll);

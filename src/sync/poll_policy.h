@@ -5,12 +5,13 @@
 // frequency estimate's error); the next measurement scatters by about `jitter`. So the
 // longest acceptable interval is
 //   τ = (target_delta − error − jitter) / (growth_ppm·1e-6)
-// and the wanted poll is floor(log2 τ), clamped to [minpoll, maxpoll]. While the drift is
-// still being learned (its error above max drift: after start, after a jump) the poll is
-// learning_poll instead, so the estimate firms up in a minute or two, not hours. The
-// poll rises one step per update towards the wanted value and drops to it at once; with
-// no headroom it is the floor. Small drift error and jitter relative to the target thus
-// mean long polls.
+// and the wanted poll is floor(log2 τ), clamped to [minpoll, maxpoll]. While the engine
+// is learning the drift (after start or a jump, until the drift error is below max drift
+// or the points span a full window at learning_poll: ~4 min at most) the poll is
+// learning_poll instead, so the estimate firms up in minutes, not hours. The poll rises
+// one step per update towards the wanted value and drops to it at once; with no headroom
+// it is the floor. Small drift error and jitter relative to the target thus mean long
+// polls.
 //
 // Thread safety: none.
 #pragma once
@@ -20,6 +21,9 @@
 #include "kairos/time.h"
 
 namespace kairos::sync {
+
+// 2^log2 seconds; log2 may be negative (sub-second polls), and is clamped to [-30, 40].
+Duration poll_interval(int log2);
 
 struct PollConfig {
   std::int8_t minpoll = 6;        // 64 s
@@ -32,7 +36,7 @@ class PollPolicy {
  public:
   explicit PollPolicy(PollConfig config = {});
   std::int8_t poll_log2() const { return poll_; }
-  Duration interval() const { return seconds(std::int64_t{1} << poll_); }
+  Duration interval() const { return poll_interval(poll_); }
   // The wanted poll for these figures (before the one-step rule).
   std::int8_t wanted(Duration error, double growth_ppm, Duration jitter, bool learning) const;
   void update(Duration error, double growth_ppm, Duration jitter, bool learning);

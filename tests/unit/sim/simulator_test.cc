@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "scenario_files.h"
 #include "sim/report.h"
@@ -76,12 +79,14 @@ TEST(Simulator, CheapCrystalBoundHolds) {
 }
 
 TEST(Simulator, RecoversAfterOutageWithoutJumpBeyondBound) {
-  const SimResult r = run(example("outage", minutes(45)));
+  const Scenario sc = example("outage", minutes(45));
+  const SimResult r = run(sc);
   expect_honest(r);
   const Overall o = overall(r);
   EXPECT_EQ(o.jumps_beyond_bound, 0) << "max jump " << format_duration(o.max_jump);
-  // During the outage (20-30 min) the nodes free-run and the bound grows; after it the
-  // bound is back near its pre-outage value.
+  // During the outage (20-30 min) the nodes free-run and the bound grows past target_delta;
+  // after it the bound is back under target_delta, the poll rule's promise.
+  const Duration target = sc.nodes[0].engine.target_delta;
   Duration before{0}, during{0}, after{0};
   for (const SeriesPoint& p : r.series) {
     if (p.t >= minutes(15) && p.t < minutes(20)) before = std::max(before, p.max_bound);
@@ -89,7 +94,8 @@ TEST(Simulator, RecoversAfterOutageWithoutJumpBeyondBound) {
     if (p.t >= minutes(40)) after = std::max(after, p.max_bound);
   }
   EXPECT_GT(during, 2 * before);
-  EXPECT_LT(after, during / 2);
+  EXPECT_GT(during, target);
+  EXPECT_LE(after, target);
   for (const NodeStats& n : r.nodes) EXPECT_GT(n.lost, 0) << n.name;
 }
 
@@ -192,17 +198,48 @@ TEST(Simulator, LanLeavesTheLearningPollWithinMinutes) {
   EXPECT_LT(learning_fraction(r), 0.2);
 }
 
-// ENGINE ISSUE (reported, not fixed here: src/sync belongs to the engine's owner). The
-// engine polls at learning_poll (8 s) while the frequency estimator's worst-case error
-// exceeds max_drift_ppm (15). That error is Σ|cᵢ|·eᵢ with eᵢ the sample's root distance,
-// about 3e/(32·8 s) = e/85 s for a full window of 8 s-spaced points, so any path whose
-// sample distance is above ~1.3 ms (round trip ≳ 2.5 ms: every WAN, or a node behind a
-// time-server tier) can never leave learning: it polls every 8 s forever instead of the
-// "minute or two" docs/sync.md promises. This test asserts the evidence; when the engine
-// is fixed it fails on purpose: replace it by the LAN-style property above.
-TEST(Simulator, EngineIssue_WanNeverLeavesTheLearningPoll) {
-  const SimResult r = run(example("wan", minutes(20)));
-  EXPECT_EQ(learning_fraction(r), 1.0);
+// The latest scenario time (s) at which some bounded node still polled at `learning_poll`,
+// from the time series (time_s,node,status,error_ns,bound_ns,poll_log2,...); -1 if never.
+double last_learning_tick(const std::string& csv, int learning_poll) {
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);  // header
+  double last = -1.0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) f.push_back(cell);
+    EXPECT_GE(f.size(), 6u) << line;
+    if (f.size() < 6 || f[2] == "unsynchronized") continue;
+    if (std::stoi(f[5]) == learning_poll) last = std::max(last, std::stod(f[0]));
+  }
+  return last;
+}
+
+// On a long path the frequency estimate's worst-case error stays above max_drift_ppm even
+// with a full window of 8 s-spaced points (each sample is only known within its ~32 ms root
+// distance). Learning must still end once that window is full (about 4 minutes), and never
+// come back, rather than polling every 8 s for the whole run.
+TEST(Simulator, WanLeavesTheLearningPollWithinMinutes) {
+  const Scenario sc = example("wan", minutes(20));
+  std::ostringstream csv;
+  const SimResult r = run(sc, &csv);
+  expect_honest(r);
+  const double last = last_learning_tick(csv.str(), sc.nodes[0].engine.learning_poll);
+  EXPECT_GT(last, 0.0) << "the nodes should learn at first";
+  EXPECT_LT(last, 6 * 60.0) << "some node still polled every 8 s at " << last << " s";
+  EXPECT_LT(learning_fraction(r), 0.3);
+}
+
+// The same behind a time-server tier, where the tier's root dispersion adds to every
+// sample's distance: the 100 app nodes leave learning too.
+TEST(Simulator, FleetBehindATierLeavesTheLearningPoll) {
+  const Scenario sc = example("fleet-100", minutes(8));
+  std::ostringstream csv;
+  const SimResult r = run(sc, &csv);
+  expect_honest(r);
+  const double last = last_learning_tick(csv.str(), sc.nodes[0].engine.learning_poll);
+  EXPECT_LT(last, 7 * 60.0) << "some node still polled every 8 s at " << last << " s";
 }
 
 }  // namespace

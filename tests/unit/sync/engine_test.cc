@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 
 #include "unit/sync/fake_world.h"
 
@@ -294,6 +295,41 @@ TEST(EngineTest, PollGrowsWhenDriftAndJitterAreSmallRelativeToTheTarget) {
   EXPECT_EQ(relaxed, 10);  // maxpoll
   EXPECT_EQ(noisy, 6);     // minpoll: jitter eats the whole target
   EXPECT_LT(strict, relaxed);
+}
+
+// A 15 ms path: each sample is within ±15 ms, so even 32 points 8 s apart leave the drift
+// error far above max_drift (about 3·15 ms / 248 s = 180 ppm). Learning must still end
+// once the points cover what a full window at the learning poll spans, 31·8 s = 248 s (not
+// sooner, though several servers and the burst fill the window with closer points), rather
+// than polling every 8 s forever: the error then keeps shrinking at the policy's poll.
+TEST(EngineTest, LongPathLeavesTheLearningPollOnceTheWindowSpansWhatLearningCanGive) {
+  for (const int servers : {1, 3}) {
+    NodeSpec n = client(milliseconds(20), 25.0, servers);
+    for (Upstream& u : n.upstreams) u.link = {milliseconds(15), milliseconds(1)};
+    FakeWorld world(std::vector<ServerSpec>(static_cast<std::size_t>(servers)), {n}, 53);
+    const std::int8_t learning_poll = n.config.learning_poll;
+    std::optional<Duration> left;  // when the poll first rose above learning_poll after sync
+    double error_when_left_ppm = 0.0;
+    int learning_updates = 0;
+    world.set_hook([&](int, const UpdateResult& r, UnixTime) {
+      if (r.snapshot.status != SyncStatus::kSynchronized || left) return;
+      if (r.snapshot.poll_log2 == learning_poll) {
+        ++learning_updates;
+      } else if (learning_updates > 0) {
+        left = world.elapsed();
+        error_when_left_ppm = r.frequency_error_ppm;
+      }
+    });
+    world.run_for(hours(1));
+    ASSERT_TRUE(left.has_value()) << servers << " servers: still polling every 8 s after 1 h";
+    EXPECT_GE(*left, seconds(248)) << servers << " servers: " << format_duration(*left);
+    EXPECT_LT(*left, seconds(248 + 16)) << servers << " servers: " << format_duration(*left);
+    EXPECT_GT(error_when_left_ppm, n.config.max_drift_ppm) << servers << " servers";
+    EXPECT_GE(world.engine(0).snapshot().poll_log2, n.config.minpoll);
+    EXPECT_LT(world.engine(0).drift().error_ppm, error_when_left_ppm / 4)
+        << servers << " servers: the longer poll spreads the window";
+    EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+  }
 }
 
 TEST(EngineTest, ThreeTierChainDeliversStratumAndRootDistance) {

@@ -39,6 +39,32 @@ TEST(FrequencyEstimatorTest, WorstCaseErrorContainsTheTrueSlopeUnderBoundedNoise
   }
 }
 
+TEST(FrequencyEstimatorTest, ErrorShrinksWithTheWindowsSpanNotItsPointCount) {
+  FrequencyEstimator f(FrequencyEstimatorConfig{4, 500.0, 500.0});
+  for (int i = 0; i < 4; ++i) f.add(kT + seconds(8 * i), Duration(0), microseconds(100));
+  // 100 µs · Σ|dt|/Σdt² for dt = ±12, ±4 s: 100 µs · 32/320 s = 10 ppm.
+  const double at_8s = f.error_ppm();
+  EXPECT_NEAR(at_8s, 10.0, 1e-6);
+  EXPECT_EQ(f.history(), seconds(24));
+  // More points at the same spacing only slide the full window: the error stays...
+  for (int i = 4; i < 12; ++i) f.add(kT + seconds(8 * i), Duration(0), microseconds(100));
+  EXPECT_NEAR(f.error_ppm(), at_8s, 1e-6 * at_8s);
+  EXPECT_EQ(f.points(), 4);
+  EXPECT_EQ(f.history(), seconds(88));  // since the start, not just the window
+  // ...while points 64 s apart (a longer poll) spread it and shrink the error 8-fold.
+  for (int i = 1; i <= 4; ++i) f.add(kT + seconds(88 + 64 * i), Duration(0), microseconds(100));
+  EXPECT_NEAR(f.error_ppm(), at_8s / 8, 1e-6 * at_8s);
+  // An older point (a new system peer's held samples) widens the history backwards.
+  f.add(kT - seconds(10), Duration(0), microseconds(100));
+  EXPECT_EQ(f.history(), seconds(354));
+  f.shift_system_clock(seconds(-3));
+  EXPECT_EQ(f.history(), seconds(354));
+  f.restart();
+  EXPECT_EQ(f.history(), Duration(0));
+  f.add(kT + seconds(1000), Duration(0), microseconds(100));
+  EXPECT_EQ(f.history(), Duration(0));
+}
+
 TEST(FrequencyEstimatorTest, ClampsAndWidensTheError) {
   FrequencyEstimator f;
   f.add(kT, Duration(0), microseconds(1));

@@ -26,5 +26,13 @@ TEST(PollPolicyTest, RisesOneStepAtATimeAndDropsAtOnce) {
   EXPECT_EQ(p.interval(), seconds(64));
 }
 
+TEST(PollPolicyTest, IntervalIsTwoToThePollInSecondsEvenBelowOneSecond) {
+  EXPECT_EQ(poll_interval(3), seconds(8));
+  EXPECT_EQ(poll_interval(0), seconds(1));
+  EXPECT_EQ(poll_interval(-4), milliseconds(62) + microseconds(500));
+  PollPolicy p(PollConfig{-2, 4, -3, milliseconds(10)});
+  EXPECT_EQ(p.interval(), milliseconds(250));
+}
+
 }  // namespace
 }  // namespace kairos::sync
