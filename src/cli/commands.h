@@ -7,5 +7,7 @@
 namespace kairos::cli {
 
 void add_serve_command(CLI::App& app, int& exit_code);
+void add_seq_command(CLI::App& app, int& exit_code);
+void add_tso_command(CLI::App& app, int& exit_code);
 
 }  // namespace kairos::cli

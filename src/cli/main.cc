@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   kairos::cli::add_serve_command(app, exit_code);
+  kairos::cli::add_seq_command(app, exit_code);
+  kairos::cli::add_tso_command(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

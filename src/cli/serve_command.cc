@@ -18,6 +18,7 @@ struct ServeFlags {
   std::string config_file;
   std::string state_dir;
   std::string log_level;
+  std::string grpc_listen;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -34,6 +35,13 @@ int run_serve(const ServeFlags& flags) {
   // Flags override the file.
   if (!flags.state_dir.empty()) config->state_dir = flags.state_dir;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (!flags.grpc_listen.empty()) {
+    if (Status s = daemon::validate_grpc_listen(flags.grpc_listen); !s.ok()) {
+      spdlog::error("--grpc-listen: {}", s.message());
+      return 2;
+    }
+    config->grpc_listen = flags.grpc_listen;
+  }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
     spdlog::error("--log-level: {}", s.message());
     return 2;
@@ -67,6 +75,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "Default: $XDG_STATE_HOME/kairos or ~/.local/state/kairos");
   cmd->add_option("--log-level", flags->log_level,
                   "trace, debug, info, warn, error, critical or off (default: info)");
+  cmd->add_option("--grpc-listen", flags->grpc_listen,
+                  "HOST:PORT for the gRPC API (timestamp oracle, sequencer), or 'off'.\n"
+                  "Default: 127.0.0.1:11190 (config key grpc_listen)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

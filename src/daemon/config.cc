@@ -32,6 +32,12 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
   if (Status s = validate_log_level(c.log_level); !s.ok()) {
     return top.error("log_level", s.message());
   }
+  if (Status s = top.get_string("grpc_listen", c.grpc_listen); !s.ok()) return s;
+  if (Status s = validate_grpc_listen(c.grpc_listen); !s.ok()) {
+    return top.error("grpc_listen", s.message());
+  }
+  ConfigTable tso(top.table("tso"), file, "tso.");
+  if (Status s = parse_tso_config(tso, c.tso); !s.ok()) return s;
   if (Status s = top.finish(); !s.ok()) return s;
   return c;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/tso_config.h"
 #include "kairos/status.h"
 
 namespace kairos::daemon {
@@ -17,6 +18,9 @@ struct Config {
   // Top-level keys.
   std::filesystem::path state_dir;  // empty: $XDG_STATE_HOME/kairos or ~/.local/state/kairos
   std::string log_level = "info";   // trace, debug, info, warn, error, critical, off
+  std::string grpc_listen = "127.0.0.1:11190";  // HOST:PORT of the gRPC API, or "off"
+
+  TsoConfig tso;  // [tso]
 };
 
 // The config `make run` uses when no --config is given (src/daemon/default_config.toml).

@@ -15,6 +15,13 @@
 #include "kairos/clock.h"
 #include "kairos/status.h"
 
+namespace kairos::tso {
+class Store;
+class TimestampOracle;
+class Sequencer;
+class TsoServer;
+}  // namespace kairos::tso
+
 namespace kairos::daemon {
 
 class Daemon {
@@ -40,6 +47,14 @@ class Daemon {
   std::filesystem::path state_dir_;
   const Clock& clock_;
   asio::io_context loop_;
+
+  // The timestamp oracle and sequencer (gRPC), when grpc_listen is not "off".
+  Status start_tso();
+  void stop_tso();
+  std::unique_ptr<tso::Store> tso_store_;
+  std::unique_ptr<tso::TimestampOracle> oracle_;
+  std::unique_ptr<tso::Sequencer> sequencer_;
+  std::unique_ptr<tso::TsoServer> tso_server_;
 };
 
 }  // namespace kairos::daemon
