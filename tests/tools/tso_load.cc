@@ -154,6 +154,7 @@ int run_record(const Flags& f, kairos::TsoClient& client) {
         for (std::uint64_t j = 0; j < k; ++j) {
           std::fprintf(out, "%llu\n", static_cast<unsigned long long>(*v + j));
         }
+        std::fflush(out);  // what a client got is on disk before its next call
       }
       std::fclose(out);
     });
