@@ -1,11 +1,15 @@
 #include "daemon/daemon.h"
 
 #include <csignal>
+#include <functional>
 
 #include <asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include "kairos/version.h"
+#include "tso/etcd_client.h"
+#include "tso/etcd_election.h"
+#include "tso/etcd_store.h"
 #include "tso/file_store.h"
 #include "tso/grpc_server.h"
 #include "tso/sequencer.h"
@@ -26,9 +30,15 @@ Status Daemon::start() {
 Status Daemon::start_tso() {
   if (config_.grpc_listen == "off") return Status::Ok();
   const TsoConfig& c = config_.tso;
-  Result<std::unique_ptr<tso::FileStore>> store = tso::FileStore::open(state_dir_);
-  if (!store.ok()) return store.status();
-  tso_store_ = std::move(*store);
+  if (c.store == "etcd") {
+    etcd_client_ = std::make_unique<tso::EtcdClient>(c.etcd_endpoints, seconds(1));
+    tso_store_ = std::make_unique<tso::EtcdStore>(*etcd_client_, c.etcd_prefix,
+                                                  [this] { return election_->fence(); });
+  } else {
+    Result<std::unique_ptr<tso::FileStore>> store = tso::FileStore::open(state_dir_);
+    if (!store.ok()) return store.status();
+    tso_store_ = std::move(*store);
+  }
   tso::TimestampOracleOptions oracle_options{
       .window = c.window,
       .panic_threshold = c.panic_threshold,
@@ -43,23 +53,53 @@ Status Daemon::start_tso() {
   // The oracle's `now`: this node's clock. (Once the sync engine publishes its
   // ClockSnapshot, this becomes the disciplined virtual time read from the seqlock.)
   auto now = [this] { return clock_.realtime(); };
-  if (Status s = oracle_->recover(now()); !s.ok()) return s;
+  if (c.store == "file") {
+    if (Status s = oracle_->recover(now()); !s.ok()) return s;
+  }
+  tso::TsoServerOptions server_options{.listen = config_.grpc_listen, .now = now, .leader_address = {}};
+  if (c.store == "etcd") {
+    server_options.leader_address = [this] { return election_->leader_address(); };
+  }
   Result<std::unique_ptr<tso::TsoServer>> server =
-      tso::TsoServer::start({.listen = config_.grpc_listen, .now = now, .leader_address = {}},
-                            *oracle_, *sequencer_);
+      tso::TsoServer::start(std::move(server_options), *oracle_, *sequencer_);
   if (!server.ok()) return server.status();
   tso_server_ = std::move(*server);
   spdlog::info("tso: gRPC listening on port {} ({}), store {}, window {}", tso_server_->port(),
                config_.grpc_listen, tso_store_->describe(), format_duration(c.window));
+  if (c.store == "etcd") {
+    tso::EtcdElectionOptions election{
+        .prefix = c.etcd_prefix,
+        .address = c.advertise.empty() ? config_.grpc_listen : c.advertise,
+        .lease_ttl = c.etcd_lease_ttl,
+        .poll = milliseconds(100),
+        .on_elected =
+            [this, now] {
+              Status s = oracle_->recover(now());
+              if (s.ok()) sequencer_->recover();
+              if (s.ok()) spdlog::info("tso: leader, serving (window to {} ms)", oracle_->limit_ms());
+              return s;
+            },
+        .on_deposed =
+            [this](const std::string& why) {
+              oracle_->stop_serving(Status::Unavailable(why));
+              sequencer_->stop_serving(Status::Unavailable(why));
+            },
+        .log = [](const std::string& event) { spdlog::info("tso election: {}", event); }};
+    election_ = std::make_unique<tso::EtcdElection>(*etcd_client_, std::move(election));
+    election_->start();
+  }
   return Status::Ok();
 }
 
 void Daemon::stop_tso() {
   if (tso_server_) tso_server_->shutdown();
+  if (election_) election_->stop();  // steps down and gives the lease back
   tso_server_.reset();
   sequencer_.reset();
   oracle_.reset();
   tso_store_.reset();
+  election_.reset();
+  etcd_client_.reset();
 }
 
 std::string Daemon::describe() const {
@@ -76,6 +116,17 @@ void Daemon::run() {
     spdlog::info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
     loop_.stop();
   });
+  // SIGUSR1: a TSO leader resigns (etcd store); it may be elected again later.
+  asio::signal_set resign(loop_, SIGUSR1);
+  std::function<void(const std::error_code&, int)> on_resign = [&](const std::error_code& ec, int) {
+    if (ec) return;
+    if (election_) {
+      spdlog::info("received SIGUSR1, resigning TSO leadership");
+      election_->resign();
+    }
+    resign.async_wait(on_resign);
+  };
+  resign.async_wait(on_resign);
   spdlog::info("{}", describe());
   loop_.run();
   stop_tso();

@@ -20,6 +20,8 @@ class Store;
 class TimestampOracle;
 class Sequencer;
 class TsoServer;
+class EtcdClient;
+class EtcdElection;
 }  // namespace kairos::tso
 
 namespace kairos::daemon {
@@ -51,6 +53,8 @@ class Daemon {
   // The timestamp oracle and sequencer (gRPC), when grpc_listen is not "off".
   Status start_tso();
   void stop_tso();
+  std::unique_ptr<tso::EtcdClient> etcd_client_;  // store = "etcd"
+  std::unique_ptr<tso::EtcdElection> election_;   // store = "etcd"
   std::unique_ptr<tso::Store> tso_store_;
   std::unique_ptr<tso::TimestampOracle> oracle_;
   std::unique_ptr<tso::Sequencer> sequencer_;

@@ -6,8 +6,8 @@ namespace kairos::daemon {
 
 Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
   if (Status s = t.get_string("store", out.store); !s.ok()) return s;
-  if (out.store != "file") {
-    return t.error("store", "unknown store '" + out.store + "' (use \"file\")");
+  if (out.store != "file" && out.store != "etcd") {
+    return t.error("store", "unknown store '" + out.store + "' (use \"file\" or \"etcd\")");
   }
   if (Status s = t.get_duration("window", out.window); !s.ok()) return s;
   if (out.window < milliseconds(1) || out.window > hours(1)) {
@@ -30,6 +30,29 @@ Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
     return s;
   }
   if (Status s = t.get_int("max_sequences", 1, 1'000'000, out.max_sequences); !s.ok()) return s;
+  if (Status s = t.get_strings("etcd_endpoints", out.etcd_endpoints); !s.ok()) return s;
+  if (out.etcd_endpoints.empty()) return t.error("etcd_endpoints", "needs at least one HOST:PORT");
+  for (const std::string& ep : out.etcd_endpoints) {
+    std::string_view hostport = ep;
+    if (hostport.starts_with("http://")) hostport.remove_prefix(7);
+    if (Status s = validate_grpc_listen(hostport); !s.ok() || hostport == "off") {
+      return t.error("etcd_endpoints", "'" + ep + "' is not HOST:PORT");
+    }
+  }
+  if (Status s = t.get_string("etcd_prefix", out.etcd_prefix); !s.ok()) return s;
+  if (out.etcd_prefix.empty() || out.etcd_prefix.back() != '/') {
+    return t.error("etcd_prefix", "must end in '/'");
+  }
+  if (Status s = t.get_duration("etcd_lease_ttl", out.etcd_lease_ttl); !s.ok()) return s;
+  if (out.etcd_lease_ttl < seconds(2) || out.etcd_lease_ttl > seconds(60)) {
+    return t.error("etcd_lease_ttl", "must be between 2s (etcd's minimum) and 60s");
+  }
+  if (Status s = t.get_string("advertise", out.advertise); !s.ok()) return s;
+  if (!out.advertise.empty()) {
+    if (Status s = validate_grpc_listen(out.advertise); !s.ok() || out.advertise == "off") {
+      return t.error("advertise", "'" + out.advertise + "' is not HOST:PORT");
+    }
+  }
   return t.finish();
 }
 

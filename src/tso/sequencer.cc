@@ -69,8 +69,8 @@ Result<std::uint64_t> Sequencer::next(std::string_view name, std::uint64_t count
     Status s = store_.compare_and_set(key, st.limit, target);
     if (s.code() == StatusCode::kFailedPrecondition) {
       serving_ = false;
-      stopped_ = Status::FailedPrecondition("sequence bound was moved by another writer (" +
-                                            s.message() + "); the sequencer stopped serving");
+      stopped_ = Status::Unavailable("sequence bound was moved by another writer (" +
+                                     s.message() + "); the sequencer stopped serving");
       seqs_.clear();
       return stopped_;
     }

@@ -166,8 +166,8 @@ Status TimestampOracle::extend_to(std::uint64_t need_limit_ms, std::uint64_t now
   if (s.code() == StatusCode::kFailedPrecondition) {
     // Someone else owns the window now: never serve from our old view of it again.
     serving_ = false;
-    stopped_ = Status::FailedPrecondition("timestamp window was moved by another writer (" +
-                                          s.message() + "); this oracle stopped serving");
+    stopped_ = Status::Unavailable("timestamp window was moved by another writer (" +
+                                   s.message() + "); this oracle stopped serving");
     return stopped_;
   }
   if (!s.ok()) return s.WithContext("extending the timestamp window");

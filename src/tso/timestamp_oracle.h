@@ -12,7 +12,8 @@
 // one millisecond ahead. If `now` is behind the stored window by more than the panic
 // threshold (the clock stepped back, or a wrong clock), the oracle refuses to serve
 // (FailedPrecondition) instead of silently jumping. A compare-and-set refused by the
-// store (another writer, a fenced leader) stops the oracle until recover() is called again.
+// store (another writer, a fenced leader) stops the oracle until recover() is called again
+// (requests then get Unavailable: another node serves, the client should go there).
 //
 // Thread safety: every method may be called from any thread. allocate() takes one short
 // mutex; store writes happen outside it (a second mutex serializes them).

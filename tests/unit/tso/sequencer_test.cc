@@ -89,8 +89,8 @@ TEST(Sequencer, ABoundMovedByAnotherWriterStopsServingUntilRecover) {
   Sequencer seq(store, {.block = 10});
   ASSERT_TRUE(seq.next("n", 1).ok());
   store.set("seq/n", 500);
-  EXPECT_EQ(seq.next("n", 20).status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(seq.next("n", 1).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(seq.next("n", 20).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(seq.next("n", 1).status().code(), StatusCode::kUnavailable);
   seq.recover();
   EXPECT_EQ(*seq.next("n", 1), 500u);
   seq.stop_serving(Status::FailedPrecondition("not leader"));

@@ -188,7 +188,7 @@ TEST(TimestampOracle, AWindowMovedByAnotherWriterStopsServing) {
   store.set("ts", ms_of(clock.realtime()) + 5000);  // a new leader took over
   clock.advance(seconds(3));
   Result<std::uint64_t> ts = oracle.allocate(1, clock.realtime());
-  EXPECT_EQ(ts.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ts.status().code(), StatusCode::kUnavailable);
   // Even within the old window it stays stopped.
   EXPECT_FALSE(oracle.allocate(1, clock.realtime()).ok());
   EXPECT_EQ(store.get("ts"), ms_of(clock.realtime()) + 2000);
