@@ -56,9 +56,17 @@ Status Daemon::start_tso() {
   if (c.store == "file") {
     if (Status s = oracle_->recover(now()); !s.ok()) return s;
   }
-  tso::TsoServerOptions server_options{.listen = config_.grpc_listen, .now = now, .leader_address = {}};
+  tso::TsoServerOptions server_options;
+  server_options.listen = config_.grpc_listen;
+  server_options.now = now;
   if (c.store == "etcd") {
     server_options.leader_address = [this] { return election_->leader_address(); };
+    server_options.may_serve = [this] {
+      if (election_->lease_is_fresh(clock_.monotonic())) return Status::Ok();
+      const std::string leader = election_->leader_address();
+      return Status::Unavailable("not the leader (or its lease is not surely alive)" +
+                                 (leader.empty() ? std::string() : "; the leader is " + leader));
+    };
   }
   Result<std::unique_ptr<tso::TsoServer>> server =
       tso::TsoServer::start(std::move(server_options), *oracle_, *sequencer_);

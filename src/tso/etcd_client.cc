@@ -88,7 +88,6 @@ Result<std::string> http_post(const std::string& endpoint, std::string_view path
       return Status::Unavailable("send to " + endpoint + ": " + std::strerror(errno));
     }
   }
-  ::shutdown(fd, SHUT_WR);  // the gateway ends streaming calls (keepalive) at our EOF
   std::string reply;
   char buf[8192];
   while (true) {

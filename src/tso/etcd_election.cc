@@ -47,6 +47,11 @@ std::string EtcdElection::leader_address() const {
   return leader_address_;
 }
 
+bool EtcdElection::lease_is_fresh(MonoTime now) const {
+  std::lock_guard lock(mu_);
+  return my_revision_ != 0 && now < lease_valid_until_ - options_.lease_ttl / 3;
+}
+
 bool EtcdElection::is_leader() const {
   std::lock_guard lock(mu_);
   return my_revision_ != 0;
@@ -77,6 +82,7 @@ void EtcdElection::keep_alive(MonoTime now) {
   if (now >= next_keepalive_) {
     Result<Duration> ttl = client_.lease_keepalive(lease_);
     if (ttl.ok() && *ttl > Duration(0)) {
+      std::lock_guard lock(mu_);
       lease_valid_until_ = now + *ttl;
       next_keepalive_ = now + options_.lease_ttl / 3;
     } else if (ttl.ok()) {
@@ -89,7 +95,7 @@ void EtcdElection::keep_alive(MonoTime now) {
     }
   }
   // Step down while the lease is surely still ours: at 2/3 of the TTL without proof.
-  if (is_leader() && mono() >= lease_valid_until_ - options_.lease_ttl / 3) {
+  if (is_leader() && !lease_is_fresh(mono())) {
     step_down("cannot reach etcd to keep the lease", /*revoke=*/false);
   }
 }
@@ -102,6 +108,7 @@ void EtcdElection::campaign(MonoTime now) {
       return;
     }
     lease_ = *lease;
+    std::lock_guard lock(mu_);
     lease_valid_until_ = now + options_.lease_ttl;
     next_keepalive_ = now + options_.lease_ttl / 3;
   }

@@ -62,6 +62,9 @@ class EtcdElection {
   // The leader's address as last seen ("" when unknown).
   std::string leader_address() const;
   bool is_leader() const;
+  // Whether this node leads and its lease is surely alive at monotonic `now` (checked on
+  // every request, so a leader that was frozen past its lease serves nothing on waking).
+  bool lease_is_fresh(MonoTime now) const;
 
  private:
   void run();
@@ -79,11 +82,11 @@ class EtcdElection {
   bool resign_requested_ = false;   // guarded by mu_
   std::int64_t my_revision_ = 0;    // guarded by mu_: create revision of our term, 0 if none
   std::string leader_address_;      // guarded by mu_
+  MonoTime lease_valid_until_{};    // guarded by mu_; conservative: from when refresh was sent
   std::thread thread_;
 
   // Owned by the election thread.
   std::int64_t lease_ = 0;
-  MonoTime lease_valid_until_{};    // conservative: from when the refresh was sent
   MonoTime next_keepalive_{};
   MonoTime campaign_after_{};
 };

@@ -33,6 +33,9 @@ class SequencerService final : public pb::Sequencer::Service {
 
   grpc::Status Next(grpc::ServerContext* ctx, const pb::NextRequest* req,
                     pb::NextResponse* resp) override {
+    if (options_.may_serve) {
+      if (Status s = options_.may_serve(); !s.ok()) return reply_error(ctx, s, options_.leader_address);
+    }
     Result<std::uint64_t> first = seq_.next(req->name(), req->count());
     if (!first.ok()) return reply_error(ctx, first.status(), options_.leader_address);
     resp->set_first(*first);
@@ -58,6 +61,11 @@ class OracleService final : public pb::TimestampOracle::Service {
     pb::TimestampResponse resp;
     while (stream->Read(&req)) {
       const UnixTime now = options_.now();  // stamped once, when received
+      if (options_.may_serve) {
+        if (Status s = options_.may_serve(); !s.ok()) {
+          return reply_error(ctx, s, options_.leader_address);
+        }
+      }
       Result<std::uint64_t> first = oracle_.allocate(req.count(), now);
       if (!first.ok()) return reply_error(ctx, first.status(), options_.leader_address);
       if (oracle_.wants_extension(now)) wake_extender_();

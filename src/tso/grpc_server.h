@@ -23,6 +23,9 @@ struct TsoServerOptions {
   // The leader's gRPC address when this node is a follower ("" when unknown or leader);
   // sent to clients in the `kairos-leader` trailing metadata of UNAVAILABLE errors.
   std::function<std::string()> leader_address;
+  // Checked on every request when set: OK to serve, else the error to answer (a leader
+  // whose lease is no longer surely alive answers UNAVAILABLE).
+  std::function<Status()> may_serve;
 };
 
 class TsoServer {
