@@ -81,7 +81,9 @@ class GrpcTsoClient final : public TsoClient {
     auto w = std::make_shared<Waiter>(count);
     std::unique_lock lock(mu_);
     queue_.push_back(w);
-    dispatch_cv_.notify_one();
+    // Wake the dispatcher only when it waits for work: when it waits for a response slot,
+    // a wake-up per call would cost a context switch for nothing.
+    if (dispatcher_wants_work_) dispatch_cv_.notify_one();
     if (!w->cv.wait_until(lock, deadline, [&] { return w->done; })) {
       w->abandoned = true;
       return Status::DeadlineExceeded(
@@ -162,7 +164,9 @@ class GrpcTsoClient final : public TsoClient {
     Duration backoff = options_.initial_backoff;
     std::unique_lock lock(mu_);
     while (!stop_) {
+      dispatcher_wants_work_ = true;
       dispatch_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      dispatcher_wants_work_ = false;
       if (stop_) break;
       const std::size_t ep = preferred_.load();
       const bool got_response = run_session(lock, ep);
@@ -195,6 +199,7 @@ class GrpcTsoClient final : public TsoClient {
         }
         Batch b = std::move(inflight.front());
         inflight.pop_front();
+        dispatcher_wants_work_ = true;  // a slot is free: queued calls may go now
         std::uint64_t next = resp.first();
         for (auto& w : b.waiters) {
           w->first = next;
@@ -210,10 +215,12 @@ class GrpcTsoClient final : public TsoClient {
     const Duration stuck_after = std::max<Duration>(options_.timeout / 2, milliseconds(10));
     bool cancel = false;  // end the stream from our side (stop, or no answer for too long)
     while (true) {
+      dispatcher_wants_work_ = static_cast<int>(inflight.size()) < options_.max_in_flight;
       dispatch_cv_.wait_for(lock, milliseconds(50), [&] {
         return stop_ || broken ||
                (!queue_.empty() && static_cast<int>(inflight.size()) < options_.max_in_flight);
       });
+      dispatcher_wants_work_ = false;
       if (broken) break;
       if (stop_ || (!inflight.empty() && mono_now() - inflight.front().sent > stuck_after)) {
         cancel = true;
@@ -273,6 +280,7 @@ class GrpcTsoClient final : public TsoClient {
   std::deque<std::shared_ptr<Waiter>> queue_;  // guarded by mu_
   grpc::ClientContext* ctx_ = nullptr;         // guarded by mu_: the live stream's context
   bool stop_ = false;                          // guarded by mu_
+  bool dispatcher_wants_work_ = false;         // guarded by mu_: notify on enqueue
   std::thread dispatcher_;
 };
 

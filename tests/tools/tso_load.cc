@@ -40,6 +40,7 @@ struct Flags {
   std::string out;
   std::string timeout = "5s";
   std::uint64_t max_calls = 0;
+  int in_flight = 4;
 };
 
 MonoTime mono() { return kairos::SystemClock::instance().monotonic(); }
@@ -66,6 +67,7 @@ Result<std::unique_ptr<kairos::TsoClient>> make_client(const Flags& f) {
   Result<Duration> t = kairos::parse_duration(f.timeout);
   if (!t.ok()) return t.status();
   o.timeout = *t;
+  o.max_in_flight = f.in_flight;
   return kairos::TsoClient::connect(o);
 }
 
@@ -180,6 +182,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--count", f.count, "Values per call");
     cmd->add_option("--name", f.name, "Sequence name (kind seq)");
     cmd->add_option("--timeout", f.timeout, "Per-call timeout, retries included");
+    cmd->add_option("--in-flight", f.in_flight, "Stream messages awaiting a response (client)")
+        ->check(CLI::Range(1, 64));
     if (mode == std::string("load")) {
       cmd->add_option("--duration", f.duration, "How long to run, e.g. 5s");
       cmd->add_option("--rate", f.rate, "Total calls per second (0: unthrottled)");
