@@ -32,8 +32,8 @@ namespace kairos {
 struct TsoClientOptions {
   // "HOST:PORT" of every node of the cluster (any order; the client finds the leader).
   std::vector<std::string> endpoints = {"127.0.0.1:11190"};
-  Duration timeout = seconds(5);                // per call, retries included
-  Duration initial_backoff = milliseconds(5);   // first wait before a retry, then doubles
+  Duration timeout = seconds(5);               // per call, retries included
+  Duration initial_backoff = milliseconds(5);  // first wait before a retry, then doubles
   Duration max_backoff = milliseconds(250);
   std::uint32_t max_batch = 1 << 18;  // timestamps per stream message (<= the server's limit)
   int max_in_flight = 4;              // stream messages awaiting a response

@@ -1,7 +1,6 @@
 // `kairos seq next`: reserve numbers of a named sequence from a kairos sequencer.
 #include <cstdio>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"

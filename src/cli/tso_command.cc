@@ -1,7 +1,6 @@
 // `kairos tso get`: draw hybrid timestamps from a kairos timestamp oracle.
 #include <cstdio>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"

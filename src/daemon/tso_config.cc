@@ -24,8 +24,7 @@ Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
       !s.ok()) {
     return s;
   }
-  if (Status s = t.get_int("max_sequence_count", 1, std::int64_t{1} << 40,
-                           out.max_sequence_count);
+  if (Status s = t.get_int("max_sequence_count", 1, std::int64_t{1} << 40, out.max_sequence_count);
       !s.ok()) {
     return s;
   }
@@ -60,15 +59,14 @@ Status validate_grpc_listen(std::string_view listen) {
   if (listen == "off") return Status::Ok();
   const std::size_t colon = listen.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {
-    return Status::InvalidArgument("'" + std::string(listen) +
-                                   "' is not HOST:PORT (or \"off\")");
+    return Status::InvalidArgument("'" + std::string(listen) + "' is not HOST:PORT (or \"off\")");
   }
   const std::string_view port = listen.substr(colon + 1);
   unsigned value = 0;
   auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value > 65535) {
-    return Status::InvalidArgument("port '" + std::string(port) + "' of '" +
-                                   std::string(listen) + "' is not in 0..65535");
+    return Status::InvalidArgument("port '" + std::string(port) + "' of '" + std::string(listen) +
+                                   "' is not in 0..65535");
   }
   return Status::Ok();
 }

@@ -68,22 +68,25 @@ Result<std::string> http_post(const std::string& endpoint, std::string_view path
   if (rc != 0 && errno != EINPROGRESS) {
     return Status::Unavailable("connect " + endpoint + ": " + std::strerror(errno));
   }
-  if (!wait_fd(fd, POLLOUT, deadline)) return Status::Unavailable("connect " + endpoint + ": timeout");
+  if (!wait_fd(fd, POLLOUT, deadline))
+    return Status::Unavailable("connect " + endpoint + ": timeout");
   int err = 0;
   socklen_t len = sizeof err;
   ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) return Status::Unavailable("connect " + endpoint + ": " + std::strerror(err));
 
-  const std::string request = "POST " + std::string(path) + " HTTP/1.1\r\nHost: " + endpoint +
-                              "\r\nContent-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const std::string request =
+      "POST " + std::string(path) + " HTTP/1.1\r\nHost: " + endpoint +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
   std::size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait_fd(fd, POLLOUT, deadline)) return Status::Unavailable("send to " + endpoint + ": timeout");
+      if (!wait_fd(fd, POLLOUT, deadline))
+        return Status::Unavailable("send to " + endpoint + ": timeout");
     } else {
       return Status::Unavailable("send to " + endpoint + ": " + std::strerror(errno));
     }
@@ -100,7 +103,8 @@ Result<std::string> http_post(const std::string& endpoint, std::string_view path
     } else if (n == 0) {
       return reply;
     } else if (errno == EAGAIN || errno == EINTR) {
-      if (!wait_fd(fd, POLLIN, deadline)) return Status::Unavailable("reply from " + endpoint + ": timeout");
+      if (!wait_fd(fd, POLLIN, deadline))
+        return Status::Unavailable("reply from " + endpoint + ": timeout");
     } else {
       return Status::Unavailable("recv from " + endpoint + ": " + std::strerror(errno));
     }
@@ -307,8 +311,10 @@ Result<EtcdTxnResult> EtcdClient::txn(const std::vector<EtcdCompare>& compare,
   Result<json> j = call("/v3/kv/txn", body);
   if (!j.ok()) return j.status();
   EtcdTxnResult r;
-  if (auto ok = j->find("succeeded"); ok != j->end() && ok->is_boolean()) r.succeeded = ok->get<bool>();
-  if (auto h = j->find("header"); h != j->end() && h->is_object()) r.revision = json_int(*h, "revision");
+  if (auto ok = j->find("succeeded"); ok != j->end() && ok->is_boolean())
+    r.succeeded = ok->get<bool>();
+  if (auto h = j->find("header"); h != j->end() && h->is_object())
+    r.revision = json_int(*h, "revision");
   if (auto resps = j->find("responses"); resps != j->end() && resps->is_array()) {
     for (const json& op : *resps) {
       auto range = op.find("response_range");

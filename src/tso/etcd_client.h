@@ -12,12 +12,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "kairos/status.h"
 #include "kairos/time.h"
@@ -73,8 +72,7 @@ class EtcdClient {
   Status lease_revoke(std::int64_t lease);
   Result<std::optional<EtcdKeyValue>> get(std::string_view key);
   Result<EtcdTxnResult> txn(const std::vector<EtcdCompare>& compare,
-                            const std::vector<EtcdOp>& success,
-                            const std::vector<EtcdOp>& failure);
+                            const std::vector<EtcdOp>& success, const std::vector<EtcdOp>& failure);
 
   std::string describe() const;
 

@@ -129,7 +129,8 @@ void EtcdElection::campaign(MonoTime now) {
     my_revision_ = r->revision;  // the put created the key at this revision
     leader_address_ = options_.address;
   }
-  if (options_.log) options_.log("elected leader (term revision " + std::to_string(r->revision) + ")");
+  if (options_.log)
+    options_.log("elected leader (term revision " + std::to_string(r->revision) + ")");
   if (options_.on_elected) {
     if (Status s = options_.on_elected(); !s.ok()) {
       if (options_.log) options_.log("cannot serve as leader: " + s.message());

@@ -30,7 +30,7 @@ namespace kairos::tso {
 
 struct EtcdElectionOptions {
   std::string prefix = "/kairos/tso/";
-  std::string address;            // this node's gRPC address, stored as the leader's value
+  std::string address;  // this node's gRPC address, stored as the leader's value
   Duration lease_ttl = seconds(2);
   Duration poll = milliseconds(100);
   // Became leader: prepare to serve (recover from the store). An error resigns.
@@ -78,11 +78,11 @@ class EtcdElection {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;               // guarded by mu_
-  bool resign_requested_ = false;   // guarded by mu_
-  std::int64_t my_revision_ = 0;    // guarded by mu_: create revision of our term, 0 if none
-  std::string leader_address_;      // guarded by mu_
-  MonoTime lease_valid_until_{};    // guarded by mu_; conservative: from when refresh was sent
+  bool stop_ = false;              // guarded by mu_
+  bool resign_requested_ = false;  // guarded by mu_
+  std::int64_t my_revision_ = 0;   // guarded by mu_: create revision of our term, 0 if none
+  std::string leader_address_;     // guarded by mu_
+  MonoTime lease_valid_until_{};   // guarded by mu_; conservative: from when refresh was sent
   std::thread thread_;
 
   // Owned by the election thread.

@@ -38,8 +38,9 @@ Status EtcdStore::compare_and_set(std::string_view key, std::uint64_t expected,
   }
   const std::string mark_key = prefix_ + "hwm/" + std::string(key);
   EtcdCompare mark_is_expected =
-      expected == 0 ? EtcdCompare{EtcdCompare::Target::kVersion, mark_key, 0, ""}
-                    : EtcdCompare{EtcdCompare::Target::kValue, mark_key, 0, std::to_string(expected)};
+      expected == 0
+          ? EtcdCompare{EtcdCompare::Target::kVersion, mark_key, 0, ""}
+          : EtcdCompare{EtcdCompare::Target::kValue, mark_key, 0, std::to_string(expected)};
   Result<EtcdTxnResult> r = client_.txn(
       {{EtcdCompare::Target::kCreateRevision, fence.leader_key, fence.create_revision, ""},
        mark_is_expected},
@@ -51,8 +52,8 @@ Status EtcdStore::compare_and_set(std::string_view key, std::uint64_t expected,
                          r->ranges[0]->create_revision == fence.create_revision;
   if (!leader_ok) {
     return Status::FailedPrecondition("fenced: this node's leadership (term revision " +
-                                      std::to_string(fence.create_revision) +
-                                      ") is over; mark '" + std::string(key) + "' not written");
+                                      std::to_string(fence.create_revision) + ") is over; mark '" +
+                                      std::string(key) + "' not written");
   }
   const std::string now = r->ranges.size() > 1 && r->ranges[1] ? r->ranges[1]->value : "absent";
   return Status::FailedPrecondition("mark '" + std::string(key) + "' is " + now + ", expected " +

@@ -34,7 +34,8 @@ class SequencerService final : public pb::Sequencer::Service {
   grpc::Status Next(grpc::ServerContext* ctx, const pb::NextRequest* req,
                     pb::NextResponse* resp) override {
     if (options_.may_serve) {
-      if (Status s = options_.may_serve(); !s.ok()) return reply_error(ctx, s, options_.leader_address);
+      if (Status s = options_.may_serve(); !s.ok())
+        return reply_error(ctx, s, options_.leader_address);
     }
     Result<std::uint64_t> first = seq_.next(req->name(), req->count());
     if (!first.ok()) return reply_error(ctx, first.status(), options_.leader_address);
@@ -160,8 +161,7 @@ class GrpcTsoServer final : public TsoServer {
 }  // namespace
 
 Result<std::unique_ptr<TsoServer>> TsoServer::start(TsoServerOptions options,
-                                                    TimestampOracle& oracle,
-                                                    Sequencer& sequencer) {
+                                                    TimestampOracle& oracle, Sequencer& sequencer) {
   if (!options.now) return Status::InvalidArgument("TsoServer needs a time source");
   auto server = std::make_unique<GrpcTsoServer>(std::move(options), oracle, sequencer);
   if (Status s = server->start(); !s.ok()) return s;

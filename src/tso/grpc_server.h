@@ -31,8 +31,7 @@ struct TsoServerOptions {
 class TsoServer {
  public:
   // `oracle` and `sequencer` must outlive the server.
-  static Result<std::unique_ptr<TsoServer>> start(TsoServerOptions options,
-                                                  TimestampOracle& oracle,
+  static Result<std::unique_ptr<TsoServer>> start(TsoServerOptions options, TimestampOracle& oracle,
                                                   Sequencer& sequencer);
   virtual ~TsoServer() = default;
   // The bound port (useful with port 0).

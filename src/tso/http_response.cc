@@ -1,7 +1,7 @@
 #include "tso/http_response.h"
 
-#include <charconv>
 #include <cctype>
+#include <charconv>
 
 namespace kairos::tso {
 namespace {
@@ -36,7 +36,8 @@ Result<std::string> dechunk(std::string_view in) {
     std::size_t size = 0;
     auto [p, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
     if (size_text.empty() || ec != std::errc() || p != size_text.data() + size_text.size()) {
-      return Status::InvalidArgument("bad chunk size '" + std::string(size_text.substr(0, 20)) + "'");
+      return Status::InvalidArgument("bad chunk size '" + std::string(size_text.substr(0, 20)) +
+                                     "'");
     }
     in.remove_prefix(nl + 2);
     if (size == 0) return out;  // trailers, if any, are ignored
@@ -98,7 +99,8 @@ Result<HttpResponse> parse_http_response(std::string_view bytes) {
     if (!d.ok()) return d.status();
     r.body = std::move(*d);
   } else if (have_length) {
-    if (body.size() < length) return Status::InvalidArgument("HTTP body shorter than Content-Length");
+    if (body.size() < length)
+      return Status::InvalidArgument("HTTP body shorter than Content-Length");
     r.body = std::string(body.substr(0, length));
   } else {
     r.body = std::string(body);

@@ -33,8 +33,7 @@ Status validate_sequence_name(std::string_view name) {
   return Status::Ok();
 }
 
-Sequencer::Sequencer(Store& store, SequencerOptions options)
-    : options_(options), store_(store) {}
+Sequencer::Sequencer(Store& store, SequencerOptions options) : options_(options), store_(store) {}
 
 Result<std::uint64_t> Sequencer::next(std::string_view name, std::uint64_t count) {
   if (Status s = validate_sequence_name(name); !s.ok()) return s;
@@ -49,14 +48,15 @@ Result<std::uint64_t> Sequencer::next(std::string_view name, std::uint64_t count
   auto it = seqs_.find(name);
   if (it == seqs_.end()) {
     if (seqs_.size() >= options_.max_names) {
-      return Status::OutOfRange("too many sequences (limit " +
-                                std::to_string(options_.max_names) + ")");
+      return Status::OutOfRange("too many sequences (limit " + std::to_string(options_.max_names) +
+                                ")");
     }
     Result<std::uint64_t> stored = store_.load(key);
-    if (!stored.ok()) return stored.status().WithContext("loading sequence '" + std::string(name) + "'");
+    if (!stored.ok())
+      return stored.status().WithContext("loading sequence '" + std::string(name) + "'");
     // Everything served before has value < *stored; numbers start at 1.
-    it = seqs_.emplace(std::string(name), State{std::max<std::uint64_t>(*stored, 1), *stored})
-             .first;
+    it =
+        seqs_.emplace(std::string(name), State{std::max<std::uint64_t>(*stored, 1), *stored}).first;
   }
   State& st = it->second;
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
@@ -69,8 +69,8 @@ Result<std::uint64_t> Sequencer::next(std::string_view name, std::uint64_t count
     Status s = store_.compare_and_set(key, st.limit, target);
     if (s.code() == StatusCode::kFailedPrecondition) {
       serving_ = false;
-      stopped_ = Status::Unavailable("sequence bound was moved by another writer (" +
-                                     s.message() + "); the sequencer stopped serving");
+      stopped_ = Status::Unavailable("sequence bound was moved by another writer (" + s.message() +
+                                     "); the sequencer stopped serving");
       seqs_.clear();
       return stopped_;
     }

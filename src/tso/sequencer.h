@@ -56,8 +56,8 @@ class Sequencer {
   const SequencerOptions options_;
   Store& store_;
   std::mutex mu_;
-  bool serving_ = true;                            // guarded by mu_
-  Status stopped_;                                 // guarded by mu_
+  bool serving_ = true;                             // guarded by mu_
+  Status stopped_;                                  // guarded by mu_
   std::map<std::string, State, std::less<>> seqs_;  // guarded by mu_
 };
 

@@ -10,8 +10,7 @@ namespace {
 
 // Milliseconds since the epoch, or an error when `now` cannot be a physical part.
 Result<std::uint64_t> to_physical_ms(UnixTime now) {
-  const std::int64_t ms =
-      std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+  const std::int64_t ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
   if (ms <= 0 || static_cast<std::uint64_t>(ms) >= kHybridPhysicalLimit) {
     return Status::FailedPrecondition("clock reads " + format_unix_time(now) +
                                       ", outside the range of hybrid timestamps");
@@ -29,8 +28,8 @@ Status validate(const TimestampOracleOptions& o) {
   }
   if (o.panic_threshold <= o.window) {
     return Status::InvalidArgument("panic_threshold (" + format_duration(o.panic_threshold) +
-                                   ") must be larger than window (" +
-                                   format_duration(o.window) + ")");
+                                   ") must be larger than window (" + format_duration(o.window) +
+                                   ")");
   }
   if (o.max_count < 1 || o.max_count > kHybridLogicalLimit) {
     return Status::InvalidArgument("max timestamps per request must be 1.." +
@@ -97,9 +96,8 @@ void TimestampOracle::stop_serving(Status why) {
 Result<std::uint64_t> TimestampOracle::allocate(std::uint32_t count, UnixTime now) {
   if (count == 0) return Status::InvalidArgument("count must be at least 1");
   if (count > options_.max_count) {
-    return Status::OutOfRange("count " + std::to_string(count) +
-                              " is over the limit of " + std::to_string(options_.max_count) +
-                              " timestamps per request");
+    return Status::OutOfRange("count " + std::to_string(count) + " is over the limit of " +
+                              std::to_string(options_.max_count) + " timestamps per request");
   }
   Result<std::uint64_t> now_ms = to_physical_ms(now);
   if (!now_ms.ok()) return now_ms.status();
@@ -112,8 +110,8 @@ Result<std::uint64_t> TimestampOracle::allocate(std::uint32_t count, UnixTime no
       if (limit_ms_ > *now_ms + panic_ms_) {
         return Status::FailedPrecondition(
             "clock is " + ms_text(limit_ms_ - *now_ms) +
-            " behind the timestamp window, more than the panic threshold of " +
-            ms_text(panic_ms_) + "; refusing to serve");
+            " behind the timestamp window, more than the panic threshold of " + ms_text(panic_ms_) +
+            "; refusing to serve");
       }
       std::uint64_t phys = std::max(*now_ms, last_phys_ms_);
       std::uint64_t logical = phys == last_phys_ms_ ? next_logical_ : 0;
@@ -166,8 +164,8 @@ Status TimestampOracle::extend_to(std::uint64_t need_limit_ms, std::uint64_t now
   if (s.code() == StatusCode::kFailedPrecondition) {
     // Someone else owns the window now: never serve from our old view of it again.
     serving_ = false;
-    stopped_ = Status::Unavailable("timestamp window was moved by another writer (" +
-                                   s.message() + "); this oracle stopped serving");
+    stopped_ = Status::Unavailable("timestamp window was moved by another writer (" + s.message() +
+                                   "); this oracle stopped serving");
     return stopped_;
   }
   if (!s.ok()) return s.WithContext("extending the timestamp window");

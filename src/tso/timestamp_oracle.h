@@ -72,7 +72,7 @@ class TimestampOracle {
 
   std::mutex extend_mu_;  // serializes store writes; taken before mu_, never after
   mutable std::mutex mu_;
-  bool serving_ = false;                                              // guarded by mu_
+  bool serving_ = false;  // guarded by mu_
   Status stopped_ = Status::Unavailable("timestamp oracle is not ready (not recovered)");  // mu_
   std::uint64_t limit_ms_ = 0;      // guarded by mu_: the stored bound
   std::uint64_t last_phys_ms_ = 0;  // guarded by mu_: physical part of the last issue

@@ -104,9 +104,9 @@ class GrpcTsoClient final : public TsoClient {
     while (true) {
       const std::size_t ep = preferred_.load();
       grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::duration_cast<std::chrono::microseconds>(deadline -
-                                                                             mono_now()));
+      ctx.set_deadline(
+          std::chrono::system_clock::now() +
+          std::chrono::duration_cast<std::chrono::microseconds>(deadline - mono_now()));
       pb::NextResponse resp;
       grpc::Status gs = seq_stubs_[ep]->Next(&ctx, req, &resp);
       if (gs.ok()) return SequenceRange{resp.first(), resp.count()};
@@ -171,7 +171,8 @@ class GrpcTsoClient final : public TsoClient {
       const std::size_t ep = preferred_.load();
       const bool got_response = run_session(lock, ep);
       if (stop_) break;
-      backoff = got_response ? options_.initial_backoff : std::min(backoff * 2, options_.max_backoff);
+      backoff =
+          got_response ? options_.initial_backoff : std::min(backoff * 2, options_.max_backoff);
       dispatch_cv_.wait_for(lock, backoff, [&] { return stop_; });
     }
     for (auto& w : queue_) finish(*w, Status::Unavailable("client is shutting down"));

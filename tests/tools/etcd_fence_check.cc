@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   const std::string prefix = "/fence-check/";
   auto log = [](const std::string& e) { std::fprintf(stderr, "election: %s\n", e.c_str()); };
 
-  EtcdElection a(client, {.prefix = prefix, .address = "A", .on_elected = {}, .on_deposed = {}, .log = log});
+  EtcdElection a(
+      client, {.prefix = prefix, .address = "A", .on_elected = {}, .on_deposed = {}, .log = log});
   a.start();
   check(wait_leader(a), "A is elected");
   const EtcdFence fence_a = a.fence();
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
   check(store_a.compare_and_set("ts", 0, 100).ok(), "leader A writes ts = 100");
   a.stop();  // A's term ends: its lease is revoked, the leader key is gone
 
-  EtcdElection b(client, {.prefix = prefix, .address = "B", .on_elected = {}, .on_deposed = {}, .log = log});
+  EtcdElection b(
+      client, {.prefix = prefix, .address = "B", .on_elected = {}, .on_deposed = {}, .log = log});
   b.start();
   check(wait_leader(b), "B is elected after A");
   EtcdStore store_b(client, prefix, [&] { return b.fence(); });
@@ -65,7 +67,8 @@ int main(int argc, char** argv) {
 
   EtcdStore deposed(client, prefix, [&] { return fence_a; });
   Status s1 = deposed.compare_and_set("ts", 200, 300);
-  check(s1.code() == StatusCode::kFailedPrecondition && s1.message().find("fenced") != std::string::npos,
+  check(s1.code() == StatusCode::kFailedPrecondition &&
+            s1.message().find("fenced") != std::string::npos,
         "deposed A cannot write ts with the current value (" + s1.message() + ")");
   Status s2 = deposed.compare_and_set("ts", 100, 300);
   check(s2.code() == StatusCode::kFailedPrecondition,
@@ -76,9 +79,9 @@ int main(int argc, char** argv) {
   // A term that ends by lease expiry, with no revoke: grant, take the key, stop refreshing.
   Result<std::int64_t> lease = client.lease_grant(seconds(2));
   check(lease.ok(), "grant a 2s lease");
-  Result<EtcdTxnResult> took = client.txn(
-      {{EtcdCompare::Target::kCreateRevision, prefix + "leader", 0, ""}},
-      {EtcdOp::Put(prefix + "leader", "C", *lease)}, {});
+  Result<EtcdTxnResult> took =
+      client.txn({{EtcdCompare::Target::kCreateRevision, prefix + "leader", 0, ""}},
+                 {EtcdOp::Put(prefix + "leader", "C", *lease)}, {});
   check(took.ok() && took->succeeded, "C takes the leader key with that lease");
   const EtcdFence fence_c{prefix + "leader", took.ok() ? took->revision : 0};
   EtcdStore store_c(client, prefix, [&] { return fence_c; });

@@ -10,7 +10,6 @@
 //       Each caller draws until a call fails (or max-calls) and writes every value it got,
 //       one per line, to PREFIX.<caller>; exits 0. Values are exactly those returned.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -133,8 +132,8 @@ int run_load(const Flags& f, kairos::TsoClient& client) {
       "kind=%s callers=%d count=%llu calls=%zu calls_per_s=%.0f values_per_s=%.0f "
       "p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f\n",
       f.kind.c_str(), f.callers, static_cast<unsigned long long>(f.count), all.size(),
-      static_cast<double>(all.size()) / secs, static_cast<double>(values.load()) / secs,
-      pct(0.5), pct(0.99), pct(0.999), all.empty() ? 0.0 : static_cast<double>(all.back()) / 1000);
+      static_cast<double>(all.size()) / secs, static_cast<double>(values.load()) / secs, pct(0.5),
+      pct(0.99), pct(0.999), all.empty() ? 0.0 : static_cast<double>(all.back()) / 1000);
   return failed ? 1 : 0;
 }
 
@@ -172,9 +171,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Flags f;
   for (const char* mode : {"load", "record"}) {
-    CLI::App* cmd = app.add_subcommand(mode, mode == std::string("load")
-                                                 ? "Measure throughput and latency"
-                                                 : "Record every value handed out");
+    CLI::App* cmd =
+        app.add_subcommand(mode, mode == std::string("load") ? "Measure throughput and latency"
+                                                             : "Record every value handed out");
     cmd->add_option("--kind", f.kind, "ts or seq")->check(CLI::IsMember({"ts", "seq"}));
     cmd->add_option("--grpc", f.grpc, "HOST:PORT[,HOST:PORT...]");
     cmd->add_option("--callers", f.callers, "Concurrent calling threads")

@@ -53,7 +53,8 @@ TEST(TsoConfig, EtcdKeys) {
   EXPECT_EQ(c->tso.advertise, "127.0.0.1:11191");
   auto error = [](const char* text) { return parse_config(text, "k.toml").status().message(); };
   EXPECT_NE(error("[tso]\netcd_endpoints = []\n").find("at least one"), std::string::npos);
-  EXPECT_NE(error("[tso]\netcd_endpoints = [\"nohost\"]\n").find("not HOST:PORT"), std::string::npos);
+  EXPECT_NE(error("[tso]\netcd_endpoints = [\"nohost\"]\n").find("not HOST:PORT"),
+            std::string::npos);
   EXPECT_NE(error("[tso]\netcd_lease_ttl = \"1s\"\n").find("etcd's minimum"), std::string::npos);
   EXPECT_NE(error("[tso]\netcd_prefix = \"/x\"\n").find("end in '/'"), std::string::npos);
 }

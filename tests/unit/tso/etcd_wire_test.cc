@@ -9,7 +9,8 @@ namespace kairos::tso {
 namespace {
 
 TEST(Base64, RoundTripsAndRejectsGarbage) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", "/kairos/tso/leader", std::string("\0\xff", 2)}) {
+  for (const std::string& s : std::vector<std::string>{
+           "", "a", "ab", "abc", "abcd", "/kairos/tso/leader", std::string("\0\xff", 2)}) {
     Result<std::string> back = base64_decode(base64_encode(s));
     ASSERT_TRUE(back.ok()) << s;
     EXPECT_EQ(*back, s);
@@ -27,7 +28,8 @@ TEST(HttpResponse, ContentLengthChunkedAndClose) {
   EXPECT_EQ(a->status, 200);
   EXPECT_EQ(a->body, "{}");
   Result<HttpResponse> b = parse_http_response(
-      "HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n3\r\n{\"a\r\n4;x=y\r\n\":1}\r\n0\r\n\r\n");
+      "HTTP/1.1 200 OK\r\ntransfer-encoding: "
+      "Chunked\r\n\r\n3\r\n{\"a\r\n4;x=y\r\n\":1}\r\n0\r\n\r\n");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->body, "{\"a\":1}");
   Result<HttpResponse> c = parse_http_response("HTTP/1.0 503 Busy\r\n\r\nbody");

@@ -61,7 +61,8 @@ TEST(Sequencer, BadRequestsGetClearErrors) {
   Sequencer seq(store, {.max_count = 100, .max_names = 2});
   EXPECT_EQ(seq.next("n", 0).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(seq.next("n", 101).status().code(), StatusCode::kOutOfRange);
-  for (std::string_view bad : std::vector<std::string_view>{"", "-x", "a b", "a/b", "ä", std::string_view("x\0y", 3)}) {
+  for (std::string_view bad :
+       std::vector<std::string_view>{"", "-x", "a b", "a/b", "ä", std::string_view("x\0y", 3)}) {
     Result<std::uint64_t> r = seq.next(bad, 1);
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(r.status().message().find("sequence name"), std::string::npos);

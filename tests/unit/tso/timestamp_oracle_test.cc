@@ -115,7 +115,7 @@ TEST(TimestampOracle, RestartIsAboveEverythingServedEvenWithTheClockBehind) {
     Result<std::uint64_t> ts = oracle.allocate(100, clock.realtime());
     ASSERT_TRUE(ts.ok());
     last = *ts + 99;
-  }  // crash: nothing but the store survives
+  }                                  // crash: nothing but the store survives
   clock.step_realtime(-seconds(2));  // and the clock went back
   TimestampOracle again(store, {});
   ASSERT_TRUE(again.recover(clock.realtime()).ok());
@@ -197,9 +197,8 @@ TEST(TimestampOracle, AWindowMovedByAnotherWriterStopsServing) {
 TEST(TimestampOracle, OptionsAreValidated) {
   EXPECT_TRUE(validate(TimestampOracleOptions{}).ok());
   EXPECT_FALSE(validate(TimestampOracleOptions{.window = microseconds(10)}).ok());
-  EXPECT_FALSE(validate(TimestampOracleOptions{.window = seconds(3),
-                                               .panic_threshold = seconds(3)})
-                   .ok());
+  EXPECT_FALSE(
+      validate(TimestampOracleOptions{.window = seconds(3), .panic_threshold = seconds(3)}).ok());
   EXPECT_FALSE(validate(TimestampOracleOptions{.max_count = (1 << 18) + 1}).ok());
 }
 
