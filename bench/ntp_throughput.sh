@@ -65,7 +65,7 @@ header() {
 # kairos
 kport=$(free_port)
 taskset -c "$SERVER_CPU" "$BIN/kairos" serve --state-dir "$SCRATCH/state" \
-  --ntp-listen "127.0.0.1:$kport" --threads 1 --log-level warn >"$SCRATCH/kairos.log" 2>&1 &
+  --ntp-listen "127.0.0.1:$kport" --http-listen off --shm-name off --grpc-listen off --threads 1 --log-level warn >"$SCRATCH/kairos.log" 2>&1 &
 KPID=$!; PIDS+=("$KPID")
 # chronyd as a plain server on the local clock, never touching the system clock
 cport=$(free_port)

@@ -14,5 +14,7 @@ void add_loadgen_command(CLI::App& app, int& exit_code);
 void add_now_command(CLI::App& app, int& exit_code);
 void add_sim_command(CLI::App& app, int& exit_code);
 void add_plan_command(CLI::App& app, int& exit_code);
+void add_seq_command(CLI::App& app, int& exit_code);
+void add_tso_command(CLI::App& app, int& exit_code);
 
 }  // namespace kairos::cli

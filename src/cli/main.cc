@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   kairos::cli::add_now_command(app, exit_code);
   kairos::cli::add_sim_command(app, exit_code);
   kairos::cli::add_plan_command(app, exit_code);
+  kairos::cli::add_seq_command(app, exit_code);
+  kairos::cli::add_tso_command(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

@@ -32,6 +32,7 @@ struct ServeFlags {
   std::string target_delta;
   std::string sim_clock_offset;
   std::optional<double> sim_clock_drift_ppm;
+  std::string grpc_listen;
 };
 
 // --server, --file-source, --sync-mode, --target-delta and the testing flags.
@@ -110,6 +111,13 @@ int run_serve(const ServeFlags& flags) {
   if (Status s = apply_sync_flags(flags, *config); !s.ok()) {
     spdlog::error("{}", s.message());
     return 2;
+  }
+  if (!flags.grpc_listen.empty()) {
+    if (Status s = daemon::validate_grpc_listen(flags.grpc_listen); !s.ok()) {
+      spdlog::error("--grpc-listen: {}", s.message());
+      return 2;
+    }
+    config->grpc_listen = flags.grpc_listen;
   }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
     spdlog::error("--log-level: {}", s.message());
@@ -194,6 +202,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "-3s); clock reads and kernel timestamps shift alike, the clock is untouched");
   cmd->add_option("--sim-clock-drift-ppm", flags->sim_clock_drift_ppm,
                   "TESTING ONLY: act as if the system clock drifted this many ppm (+ = fast)");
+  cmd->add_option("--grpc-listen", flags->grpc_listen,
+                  "HOST:PORT for the gRPC API (timestamp oracle, sequencer), or 'off'.\n"
+                  "Default: 127.0.0.1:11190 (config key grpc_listen)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

@@ -208,6 +208,14 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
   if (Status s = validate_log_level(c.log_level); !s.ok()) {
     return top.error("log_level", s.message());
   }
+  if (Status s = top.get_string("grpc_listen", c.grpc_listen); !s.ok()) return s;
+  if (Status s = validate_grpc_listen(c.grpc_listen); !s.ok()) {
+    return top.error("grpc_listen", s.message());
+  }
+  const toml::table* tso_table = nullptr;
+  if (Status s = top.get_table("tso", tso_table); !s.ok()) return s;
+  ConfigTable tso(tso_table, file, "tso.");
+  if (Status s = parse_tso_config(tso, c.tso); !s.ok()) return s;
   if (Status s = parse_ntp_section(top, file, c.ntp); !s.ok()) return s;
   const toml::table* http_table = nullptr;
   if (Status s = top.get_table("http", http_table); !s.ok()) return s;

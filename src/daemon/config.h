@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kairos/host_port.h"
+#include "daemon/tso_config.h"
 #include "kairos/status.h"
 #include "kairos/time.h"
 #include "sync/engine_config.h"
@@ -73,6 +74,8 @@ struct Config {
   // Top-level keys.
   std::filesystem::path state_dir;  // empty: $XDG_STATE_HOME/kairos or ~/.local/state/kairos
   std::string log_level = "info";   // trace, debug, info, warn, error, critical, off
+  std::string grpc_listen = "127.0.0.1:11190";  // HOST:PORT of the gRPC API, or "off"
+  TsoConfig tso;  // [tso]
   NtpConfig ntp;
   HttpConfig http;
   SyncConfig sync;

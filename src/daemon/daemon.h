@@ -31,6 +31,15 @@ namespace kairos::server {
 class NtpServer;
 }
 
+namespace kairos::tso {
+class Store;
+class TimestampOracle;
+class Sequencer;
+class TsoServer;
+class EtcdClient;
+class EtcdElection;
+}  // namespace kairos::tso
+
 namespace kairos::daemon {
 
 class Daemon {
@@ -84,6 +93,16 @@ class Daemon {
   std::unique_ptr<server::NtpServer> ntp_server_;
   bool waiting_to_serve_ = false;  // blocking mode, not yet synchronized
   std::unique_ptr<HttpServer> http_;
+
+  // The timestamp oracle and sequencer (gRPC), when grpc_listen is not "off".
+  Status start_tso();
+  void stop_tso();
+  std::unique_ptr<tso::EtcdClient> etcd_client_;  // store = "etcd"
+  std::unique_ptr<tso::EtcdElection> election_;   // store = "etcd"
+  std::unique_ptr<tso::Store> tso_store_;
+  std::unique_ptr<tso::TimestampOracle> oracle_;
+  std::unique_ptr<tso::Sequencer> sequencer_;
+  std::unique_ptr<tso::TsoServer> tso_server_;
 };
 
 }  // namespace kairos::daemon

@@ -15,6 +15,7 @@ config() {
   local name=$1 dir=$2 offset=${3:-} max_offset=${4:-}
   {
     echo 'log_level = "debug"'
+    echo 'grpc_listen = "off"'
     echo '[http]'
     echo 'listen = "127.0.0.1:0"'
     echo '[ntp]'

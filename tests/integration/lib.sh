@@ -50,6 +50,7 @@ start_kairos() {
     [[ " $* " == *" --ntp-listen "* ]] || defaults+=(--ntp-listen 127.0.0.1:0)
     [[ " $* " == *" --http-listen "* ]] || defaults+=(--http-listen 127.0.0.1:0)
     [[ " $* " == *" --shm-name "* ]] || defaults+=(--shm-name off)
+    [[ " $* " == *" --grpc-listen "* ]] || defaults+=(--grpc-listen off)
   fi
   setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve "${defaults[@]}" "$@" >"$log" 2>&1 &
   KAIROS_PID=$!

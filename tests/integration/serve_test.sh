@@ -5,12 +5,12 @@ source "$(dirname "$0")/lib.sh"
 
 "$KAIROS_BIN" --version | grep -Eq '^kairos [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
 "$KAIROS_BIN" --help | grep -q serve || fail "--help lists serve"
-"$KAIROS_BIN" serve --help | grep -q -- --state-dir || fail "serve --help explains --state-dir"
+"$KAIROS_BIN" serve --grpc-listen 127.0.0.1:0 --help | grep -q -- --state-dir || fail "serve --help explains --state-dir"
 pass "version and help"
 
 for sig in INT TERM; do
   log=$SCRATCH/serve-$sig.log
-  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --state-dir "$SCRATCH/state-$sig" >"$log" 2>&1 &
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --grpc-listen 127.0.0.1:0 --state-dir "$SCRATCH/state-$sig" >"$log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_for_log "$log" "serving:"
@@ -24,7 +24,7 @@ done
 
 # XDG_STATE_HOME is the default home of state.
 log=$SCRATCH/xdg.log
-XDG_STATE_HOME=$SCRATCH/xdg "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off >"$log" 2>&1 &
+XDG_STATE_HOME=$SCRATCH/xdg "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --grpc-listen 127.0.0.1:0 >"$log" 2>&1 &
 pid=$!; PIDS+=("$pid")
 wait_for_log "$log" "serving:"
 kill -TERM "$pid"; wait "$pid"
@@ -32,24 +32,24 @@ kill -TERM "$pid"; wait "$pid"
 pass "default state dir"
 
 printf 'log_level = "info"\nbogus_key = 1\n' >"$SCRATCH/bad.toml"
-rc=0; "$KAIROS_BIN" serve --config "$SCRATCH/bad.toml" --state-dir "$SCRATCH/s" 2>"$SCRATCH/bad.log" || rc=$?
+rc=0; "$KAIROS_BIN" serve --grpc-listen 127.0.0.1:0 --config "$SCRATCH/bad.toml" --state-dir "$SCRATCH/s" 2>"$SCRATCH/bad.log" || rc=$?
 [ "$rc" -eq 2 ] || fail "bad config exit code $rc, want 2"
 grep -q "bad.toml:2: unknown key 'bogus_key'" "$SCRATCH/bad.log" || fail "bad config message: $(cat "$SCRATCH/bad.log")"
 pass "unknown config key is rejected with file and line"
 
-rc=0; "$KAIROS_BIN" serve --log-level loud --state-dir "$SCRATCH/s" 2>"$SCRATCH/lvl.log" || rc=$?
+rc=0; "$KAIROS_BIN" serve --grpc-listen 127.0.0.1:0 --log-level loud --state-dir "$SCRATCH/s" 2>"$SCRATCH/lvl.log" || rc=$?
 [ "$rc" -eq 2 ] || fail "bad --log-level exit code $rc"
 grep -q "unknown log level 'loud'" "$SCRATCH/lvl.log" || fail "bad --log-level message"
 pass "bad --log-level is rejected"
 
-rc=0; "$KAIROS_BIN" serve --config "$SCRATCH/missing.toml" 2>"$SCRATCH/missing.log" || rc=$?
+rc=0; "$KAIROS_BIN" serve --grpc-listen 127.0.0.1:0 --config "$SCRATCH/missing.toml" 2>"$SCRATCH/missing.log" || rc=$?
 [ "$rc" -ne 0 ] || fail "missing config file accepted"
 pass "missing config file is rejected"
 
 # Flags override the file.
 printf 'log_level = "warn"\n' >"$SCRATCH/warn.toml"
 log=$SCRATCH/override.log
-"$KAIROS_BIN" serve --config "$SCRATCH/warn.toml" --log-level debug --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --state-dir "$SCRATCH/s" >"$log" 2>&1 &
+"$KAIROS_BIN" serve --config "$SCRATCH/warn.toml" --log-level debug --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --grpc-listen 127.0.0.1:0 --state-dir "$SCRATCH/s" >"$log" 2>&1 &
 pid=$!; PIDS+=("$pid")
 wait_for_log "$log" "serving:"
 kill -TERM "$pid"; wait "$pid"

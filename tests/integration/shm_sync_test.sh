@@ -8,7 +8,7 @@ shm=/kairos-it-shm-$$
 start_kairos server --ntp-listen 127.0.0.1:0 --http-listen off --shm-name off
 server_pid=$KAIROS_PID
 printf '[sync]\nminpoll = 1\nmaxpoll = 2\n' >"$SCRATCH/client.toml"
-start_kairos client --config "$SCRATCH/client.toml" --server "$KAIROS_NTP" --ntp-listen off \
+start_kairos client --config "$SCRATCH/client.toml" --server "$KAIROS_NTP" --ntp-listen off --grpc-listen off \
   --http-listen 127.0.0.1:0 --shm-name "$shm" --sim-clock-offset 250ms --sim-clock-drift-ppm 20
 "$KAIROS_BIN" wait-sync --http "$KAIROS_HTTP" --max-error 5ms --timeout 60s >/dev/null \
   || fail "client never synchronized within 5 ms"

@@ -19,7 +19,7 @@ done
 # Short polls so that "every server gone" (8 unanswered polls, NTP's reach register) is
 # seen in seconds rather than minutes.
 printf '[sync]\nminpoll = 1\nmaxpoll = 2\n' >"$SCRATCH/client.toml"
-start_kairos client --config "$SCRATCH/client.toml" "${servers[@]}" --ntp-listen off \
+start_kairos client --config "$SCRATCH/client.toml" "${servers[@]}" --ntp-listen off --grpc-listen off \
   --http-listen 127.0.0.1:0 --shm-name off
 python3 "$WATCH" --http "$KAIROS_HTTP" --truth 0 --within 1ms --converge-by 30s --watch 34s \
   || fail "client among two liars"

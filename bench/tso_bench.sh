@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Timestamp oracle and sequencer benchmarks, all in one run on this machine:
+#  1. timestamps/s from one `kairos serve` with the batching client and 64 callers
+#     (server pinned to CPU 1, load to CPU 0), one timestamp per call, and again with
+#     TSO_BENCH_COUNT timestamps per call;
+#  2. p99 latency per call at half the measured rate, and at 1,000,000 timestamps/s (half
+#     the 2M/s target) drawn TSO_BENCH_COUNT per call;
+#  3. durable sequence numbers/s (64 callers, one number per call) against Pilcrow's way:
+#     an SQLite table `event_sequence` incremented in one transaction per event (default
+#     journal mode, synchronous=FULL), on the same disk; prints the ratio.
+# Usage: bench/tso_bench.sh [BUILD_DIR]   (default build/release; needs kairos, tso_load)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build/release}
+KAIROS=$build/bin/kairos
+LOAD=$build/bin/tso_load
+DURATION=${TSO_BENCH_DURATION:-5s}
+SQLITE_EVENTS=${TSO_BENCH_SQLITE_EVENTS:-2000}
+COUNT=${TSO_BENCH_COUNT:-32}
+for b in "$KAIROS" "$LOAD"; do [ -x "$b" ] || { echo "missing $b (cmake --build --preset release)" >&2; exit 1; }; done
+command -v sqlite3 >/dev/null || { echo "sqlite3 not installed" >&2; exit 1; }
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/kairos-tso-bench.XXXXXX")
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$scratch"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+ep=127.0.0.1:$port
+setpriv --bounding-set -sys_time -- taskset -c 1 "$KAIROS" serve --state-dir "$scratch/state" --ntp-listen off --http-listen off --shm-name off \
+  --grpc-listen "$ep" --log-level warn >"$scratch/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do "$KAIROS" tso get --grpc "$ep" --timeout 100ms >/dev/null 2>&1 && break; sleep 0.05; done
+load() { taskset -c 0 "$LOAD" load --grpc "$ep" "$@"; }
+field() { sed -E "s/.* $1=([0-9.]+).*/\1/"; }
+
+echo "# kairos TSO benchmark, $(date -u +%FT%TZ), $(nproc) CPUs, $(uname -r)"
+ts1=$(load --kind ts --callers 64 --count 1 --duration "$DURATION")
+echo "timestamps, 64 callers, 1 per call:      $ts1"
+tsn=$(load --kind ts --callers 64 --count "$COUNT" --duration "$DURATION")
+echo "timestamps, 64 callers, $COUNT per call:     $tsn"
+rate=$(field calls_per_s <<<"$ts1")
+half=$(python3 -c "print(int($rate/2))")
+tsh=$(load --kind ts --callers 64 --count 1 --duration "$DURATION" --rate "$half")
+echo "timestamps at half rate ($half calls/s): $tsh"
+rate_1m=$((1000000 / COUNT))
+tsm=$(load --kind ts --callers 64 --count "$COUNT" --duration "$DURATION" --rate "$rate_1m")
+echo "timestamps at 1M/s ($rate_1m calls/s of $COUNT): $tsm"
+seq1=$(load --kind seq --callers 64 --count 1 --duration "$DURATION" --name bench)
+echo "sequence numbers, 64 callers, 1 per call: $seq1"
+
+# Pilcrow's approach: one transaction per event on an SQLite table, fsync per commit.
+db=$scratch/pilcrow.db
+sqlite3 "$db" "CREATE TABLE event_sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+               INSERT INTO event_sequence VALUES ('events', 0);"
+{
+  echo "PRAGMA synchronous=FULL;"
+  for ((i = 0; i < SQLITE_EVENTS; i++)); do
+    echo "BEGIN; UPDATE event_sequence SET value = value + 1 WHERE name = 'events' RETURNING value; COMMIT;"
+  done
+} >"$scratch/events.sql"
+t0=$(date +%s%N)
+taskset -c 0 sqlite3 "$db" <"$scratch/events.sql" >"$scratch/events.out"
+t1=$(date +%s%N)
+[ "$(tail -1 "$scratch/events.out")" = "$SQLITE_EVENTS" ] || { echo "sqlite run incomplete" >&2; exit 1; }
+sqlite_rate=$(python3 -c "print(round($SQLITE_EVENTS / (($t1 - $t0) / 1e9)))")
+echo "sqlite event_sequence, 1 txn/event (journal_mode=$(sqlite3 "$db" 'PRAGMA journal_mode;'), synchronous=FULL, $(df --output=source "$scratch" | tail -1)): $sqlite_rate events/s"
+
+ts_rate=$(field values_per_s <<<"$ts1")
+tsn_rate=$(field values_per_s <<<"$tsn")
+seq_rate=$(field values_per_s <<<"$seq1")
+python3 - "$ts_rate" "$tsn_rate" "$seq_rate" "$sqlite_rate" "$(field p99_us <<<"$tsh")" "$COUNT" \
+  "$(field values_per_s <<<"$tsm")" "$(field p99_us <<<"$tsm")" <<'PY'
+import sys
+ts, tsn, seq, sqlite, p99, count, m_rate, m_p99 = map(float, sys.argv[1:])
+print(f"SUMMARY timestamps/s (1 per call) {ts:,.0f} = {ts/2e6:.3f} x the 2,000,000/s target")
+print(f"SUMMARY timestamps/s ({count:.0f} per call) {tsn:,.0f} = {tsn/2e6:.3f} x the 2,000,000/s target")
+print(f"SUMMARY p99 per call at half the measured 1-per-call rate {p99:.0f} us (target < 1000 us)")
+print(f"SUMMARY p99 per call at {m_rate:,.0f} timestamps/s ({count:.0f} per call) {m_p99:.0f} us (target < 1000 us)")
+print(f"SUMMARY durable sequence numbers/s {seq:,.0f} vs sqlite {sqlite:,.0f}/s = {seq/sqlite:,.0f} x (target >= 100 x)")
+PY

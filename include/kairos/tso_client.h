@@ -1,0 +1,62 @@
+// TsoClient: the client of kairos's order services (timestamp oracle and sequencer, over
+// gRPC; docs/tso.md). Connect once, share the client between threads.
+//
+// Timestamps: concurrent get_timestamps() calls from many threads are batched into one
+// stream message (as TiDB's PD client does): one request asks the oracle for the sum of
+// the waiting callers' counts, and the contiguous range that comes back is split among
+// them in order. Several batches may be in flight at once on the one stream. Values are
+// hybrid timestamps (kairos/hybrid_timestamp.h), strictly increasing across all clients.
+//
+// Sequences: next_sequence() reserves numbers of a named sequence (one RPC per call).
+//
+// Failures: a call retries on UNAVAILABLE (server down, not the leader, failover) with
+// exponential backoff, trying the leader the server names, else the next endpoint, until
+// `timeout` has passed since the call began; then it returns the last error. Bad requests
+// (count 0, over the server's limit, bad name) and a refusing oracle (clock behind its
+// window) fail at once with the server's message.
+//
+// Thread safety: every method may be called from any thread at the same time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kairos/status.h"
+#include "kairos/time.h"
+
+namespace kairos {
+
+struct TsoClientOptions {
+  // "HOST:PORT" of every node of the cluster (any order; the client finds the leader).
+  std::vector<std::string> endpoints = {"127.0.0.1:11190"};
+  Duration timeout = seconds(5);               // per call, retries included
+  Duration initial_backoff = milliseconds(5);  // first wait before a retry, then doubles
+  Duration max_backoff = milliseconds(250);
+  std::uint32_t max_batch = 1 << 18;  // timestamps per stream message (<= the server's limit)
+  int max_in_flight = 4;              // stream messages awaiting a response
+};
+
+struct TimestampRange {
+  std::uint64_t first = 0;  // the timestamps are first .. first + count - 1
+  std::uint32_t count = 0;
+};
+
+struct SequenceRange {
+  std::uint64_t first = 0;  // the numbers are first .. first + count - 1
+  std::uint64_t count = 0;
+};
+
+class TsoClient {
+ public:
+  // Checks the options and prepares channels; does not wait for a server.
+  static Result<std::unique_ptr<TsoClient>> connect(TsoClientOptions options);
+  virtual ~TsoClient() = default;
+
+  virtual Result<TimestampRange> get_timestamps(std::uint32_t count) = 0;
+  virtual Result<SequenceRange> next_sequence(std::string_view name, std::uint64_t count) = 0;
+};
+
+}  // namespace kairos

@@ -1,0 +1,74 @@
+#include "daemon/tso_config.h"
+
+#include <charconv>
+
+namespace kairos::daemon {
+
+Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
+  if (Status s = t.get_string("store", out.store); !s.ok()) return s;
+  if (out.store != "file" && out.store != "etcd") {
+    return t.error("store", "unknown store '" + out.store + "' (use \"file\" or \"etcd\")");
+  }
+  if (Status s = t.get_duration("window", out.window); !s.ok()) return s;
+  if (out.window < milliseconds(1) || out.window > hours(1)) {
+    return t.error("window", "must be between 1ms and 1h");
+  }
+  if (Status s = t.get_duration("panic_threshold", out.panic_threshold); !s.ok()) return s;
+  if (out.panic_threshold <= out.window) {
+    return t.error("panic_threshold", "must be larger than tso.window");
+  }
+  if (Status s = t.get_int("max_timestamp_count", 1, 1 << 18, out.max_timestamp_count); !s.ok()) {
+    return s;
+  }
+  if (Status s = t.get_int("sequence_block", 1, std::int64_t{1} << 40, out.sequence_block);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = t.get_int("max_sequence_count", 1, std::int64_t{1} << 40, out.max_sequence_count);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = t.get_int("max_sequences", 1, 1'000'000, out.max_sequences); !s.ok()) return s;
+  if (Status s = t.get_strings("etcd_endpoints", out.etcd_endpoints); !s.ok()) return s;
+  if (out.etcd_endpoints.empty()) return t.error("etcd_endpoints", "needs at least one HOST:PORT");
+  for (const std::string& ep : out.etcd_endpoints) {
+    std::string_view hostport = ep;
+    if (hostport.starts_with("http://")) hostport.remove_prefix(7);
+    if (Status s = validate_grpc_listen(hostport); !s.ok() || hostport == "off") {
+      return t.error("etcd_endpoints", "'" + ep + "' is not HOST:PORT");
+    }
+  }
+  if (Status s = t.get_string("etcd_prefix", out.etcd_prefix); !s.ok()) return s;
+  if (out.etcd_prefix.empty() || out.etcd_prefix.back() != '/') {
+    return t.error("etcd_prefix", "must end in '/'");
+  }
+  if (Status s = t.get_duration("etcd_lease_ttl", out.etcd_lease_ttl); !s.ok()) return s;
+  if (out.etcd_lease_ttl < seconds(2) || out.etcd_lease_ttl > seconds(60)) {
+    return t.error("etcd_lease_ttl", "must be between 2s (etcd's minimum) and 60s");
+  }
+  if (Status s = t.get_string("advertise", out.advertise); !s.ok()) return s;
+  if (!out.advertise.empty()) {
+    if (Status s = validate_grpc_listen(out.advertise); !s.ok() || out.advertise == "off") {
+      return t.error("advertise", "'" + out.advertise + "' is not HOST:PORT");
+    }
+  }
+  return t.finish();
+}
+
+Status validate_grpc_listen(std::string_view listen) {
+  if (listen == "off") return Status::Ok();
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::InvalidArgument("'" + std::string(listen) + "' is not HOST:PORT (or \"off\")");
+  }
+  const std::string_view port = listen.substr(colon + 1);
+  unsigned value = 0;
+  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value > 65535) {
+    return Status::InvalidArgument("port '" + std::string(port) + "' of '" + std::string(listen) +
+                                   "' is not in 0..65535");
+  }
+  return Status::Ok();
+}
+
+}  // namespace kairos::daemon

@@ -1,0 +1,330 @@
+#include "tso/etcd_client.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "kairos/clock.h"
+#include "tso/http_response.h"
+
+namespace kairos::tso {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kB64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+MonoTime mono() { return SystemClock::instance().monotonic(); }
+
+int remaining_ms(MonoTime deadline) {
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - mono()).count();
+  return left <= 0 ? 0 : static_cast<int>(std::min<std::int64_t>(left, 60'000));
+}
+
+// Waits for `events` on fd until the deadline.
+bool wait_fd(int fd, short events, MonoTime deadline) {
+  pollfd p{fd, events, 0};
+  while (true) {
+    const int rc = ::poll(&p, 1, remaining_ms(deadline));
+    if (rc > 0) return true;
+    if (rc == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+// One HTTP/1.1 POST with Connection: close; returns the raw response bytes.
+Result<std::string> http_post(const std::string& endpoint, std::string_view path,
+                              const std::string& body, MonoTime deadline) {
+  const std::size_t colon = endpoint.rfind(':');
+  const std::string host = endpoint.substr(0, colon);
+  const std::string port = endpoint.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    return Status::InvalidArgument("etcd endpoint " + endpoint + ": " + gai_strerror(rc));
+  }
+  const int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ::freeaddrinfo(res);
+    return Status::Unavailable(std::string("socket: ") + std::strerror(errno));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  const int rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
+  ::freeaddrinfo(res);
+  if (rc != 0 && errno != EINPROGRESS) {
+    return Status::Unavailable("connect " + endpoint + ": " + std::strerror(errno));
+  }
+  if (!wait_fd(fd, POLLOUT, deadline))
+    return Status::Unavailable("connect " + endpoint + ": timeout");
+  int err = 0;
+  socklen_t len = sizeof err;
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) return Status::Unavailable("connect " + endpoint + ": " + std::strerror(err));
+
+  const std::string request =
+      "POST " + std::string(path) + " HTTP/1.1\r\nHost: " + endpoint +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (!wait_fd(fd, POLLOUT, deadline))
+        return Status::Unavailable("send to " + endpoint + ": timeout");
+    } else {
+      return Status::Unavailable("send to " + endpoint + ": " + std::strerror(errno));
+    }
+  }
+  std::string reply;
+  char buf[8192];
+  while (true) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      reply.append(buf, static_cast<std::size_t>(n));
+      if (reply.size() > kMaxHttpResponseBytes) {
+        return Status::Unavailable("reply from " + endpoint + " is too large");
+      }
+    } else if (n == 0) {
+      return reply;
+    } else if (errno == EAGAIN || errno == EINTR) {
+      if (!wait_fd(fd, POLLIN, deadline))
+        return Status::Unavailable("reply from " + endpoint + ": timeout");
+    } else {
+      return Status::Unavailable("recv from " + endpoint + ": " + std::strerror(errno));
+    }
+  }
+}
+
+std::int64_t json_int(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return 0;  // proto3 JSON omits zero values
+  if (it->is_string()) {
+    try {
+      return std::stoll(it->get<std::string>());
+    } catch (...) {
+      return 0;
+    }
+  }
+  return it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+Result<EtcdKeyValue> parse_kv(const json& kv) {
+  EtcdKeyValue out;
+  if (auto v = kv.find("value"); v != kv.end() && v->is_string()) {
+    Result<std::string> value = base64_decode(v->get<std::string>());
+    if (!value.ok()) return value.status();
+    out.value = std::move(*value);
+  }
+  out.create_revision = json_int(kv, "create_revision");
+  out.mod_revision = json_int(kv, "mod_revision");
+  out.lease = json_int(kv, "lease");
+  return out;
+}
+
+// The first kv of a range response, or nullopt.
+Result<std::optional<EtcdKeyValue>> first_kv(const json& range) {
+  auto kvs = range.find("kvs");
+  if (kvs == range.end() || !kvs->is_array() || kvs->empty()) {
+    return std::optional<EtcdKeyValue>();
+  }
+  Result<EtcdKeyValue> kv = parse_kv((*kvs)[0]);
+  if (!kv.ok()) return kv.status();
+  return std::optional<EtcdKeyValue>(std::move(*kv));
+}
+
+json op_json(const EtcdOp& op) {
+  if (op.put) {
+    json put = {{"key", base64_encode(op.key)}, {"value", base64_encode(op.value)}};
+    if (op.lease != 0) put["lease"] = std::to_string(op.lease);
+    return {{"request_put", put}};
+  }
+  return {{"request_range", {{"key", base64_encode(op.key)}}}};
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const std::uint32_t v = (static_cast<std::uint8_t>(in[i]) << 16) |
+                            (static_cast<std::uint8_t>(in[i + 1]) << 8) |
+                            static_cast<std::uint8_t>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kB64[(v >> s) & 63];
+  }
+  if (i < in.size()) {
+    std::uint32_t v = static_cast<std::uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<std::uint8_t>(in[i + 1]) << 8;
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+Result<std::string> base64_decode(std::string_view in) {
+  if (in.size() % 4 != 0) return Status::InvalidArgument("base64 length is not a multiple of 4");
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 4) {
+    std::uint32_t v = 0;
+    int pad = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      const char c = in[i + k];
+      std::size_t d = 0;
+      if (c == '=' && i + 4 == in.size() && k >= 2) {
+        ++pad;
+      } else if (pad > 0 || (d = kB64.find(c)) == std::string_view::npos) {
+        return Status::InvalidArgument("bad base64 character");
+      }
+      v = (v << 6) | static_cast<std::uint32_t>(d);
+    }
+    out += static_cast<char>((v >> 16) & 0xff);
+    if (pad < 2) out += static_cast<char>((v >> 8) & 0xff);
+    if (pad < 1) out += static_cast<char>(v & 0xff);
+  }
+  return out;
+}
+
+EtcdClient::EtcdClient(std::vector<std::string> endpoints, Duration timeout) : timeout_(timeout) {
+  for (std::string& ep : endpoints) {
+    if (ep.starts_with("http://")) ep = ep.substr(7);
+    while (!ep.empty() && ep.back() == '/') ep.pop_back();
+    endpoints_.push_back(std::move(ep));
+  }
+}
+
+std::string EtcdClient::describe() const {
+  std::string s;
+  for (const auto& ep : endpoints_) s += (s.empty() ? "" : ",") + ep;
+  return s;
+}
+
+Result<json> EtcdClient::call(std::string_view path, const json& body) {
+  const MonoTime deadline = mono() + timeout_;
+  const std::string text = body.dump();
+  Status last = Status::Unavailable("no etcd endpoints");
+  const std::size_t start = current_.load();
+  for (std::size_t k = 0; k < endpoints_.size() && mono() < deadline; ++k) {
+    const std::size_t i = (start + k) % endpoints_.size();
+    Result<std::string> raw = http_post(endpoints_[i], path, text, deadline);
+    if (!raw.ok()) {
+      last = raw.status();
+      continue;
+    }
+    Result<HttpResponse> resp = parse_http_response(*raw);
+    if (!resp.ok()) {
+      last = Status::Unavailable("etcd " + endpoints_[i] + std::string(path) + ": " +
+                                 resp.status().message());
+      continue;
+    }
+    json j = json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      last = Status::Unavailable("etcd " + endpoints_[i] + std::string(path) +
+                                 ": reply is not a JSON object");
+      continue;
+    }
+    if (resp->status != 200 || j.contains("error")) {
+      std::string msg = "HTTP " + std::to_string(resp->status);
+      for (const char* field : {"error", "message"}) {
+        if (auto e = j.find(field); e != j.end() && e->is_string()) msg = e->get<std::string>();
+      }
+      // etcd answered: a refusal is not a reason to try another member.
+      current_.store(i);
+      return Status::Unavailable("etcd " + endpoints_[i] + std::string(path) + ": " + msg);
+    }
+    current_.store(i);
+    return j;
+  }
+  return last;
+}
+
+Result<std::int64_t> EtcdClient::lease_grant(Duration ttl) {
+  const auto secs = std::chrono::duration_cast<seconds>(ttl + milliseconds(999)).count();
+  Result<json> j = call("/v3/lease/grant", {{"TTL", std::to_string(secs)}});
+  if (!j.ok()) return j.status();
+  const std::int64_t id = json_int(*j, "ID");
+  if (id == 0) return Status::Unavailable("etcd lease grant returned no lease ID");
+  return id;
+}
+
+Result<Duration> EtcdClient::lease_keepalive(std::int64_t lease) {
+  Result<json> j = call("/v3/lease/keepalive", {{"ID", std::to_string(lease)}});
+  if (!j.ok()) return j.status();
+  auto result = j->find("result");
+  if (result == j->end() || !result->is_object()) return Duration(0);
+  return Duration(seconds(json_int(*result, "TTL")));
+}
+
+Status EtcdClient::lease_revoke(std::int64_t lease) {
+  Result<json> j = call("/v3/lease/revoke", {{"ID", std::to_string(lease)}});
+  return j.ok() ? Status::Ok() : j.status();
+}
+
+Result<std::optional<EtcdKeyValue>> EtcdClient::get(std::string_view key) {
+  Result<json> j = call("/v3/kv/range", {{"key", base64_encode(key)}});
+  if (!j.ok()) return j.status();
+  return first_kv(*j);
+}
+
+Result<EtcdTxnResult> EtcdClient::txn(const std::vector<EtcdCompare>& compare,
+                                      const std::vector<EtcdOp>& success,
+                                      const std::vector<EtcdOp>& failure) {
+  json body = {{"compare", json::array()}, {"success", json::array()}, {"failure", json::array()}};
+  for (const EtcdCompare& c : compare) {
+    json cj = {{"result", "EQUAL"}, {"key", base64_encode(c.key)}};
+    switch (c.target) {
+      case EtcdCompare::Target::kCreateRevision:
+        cj["target"] = "CREATE";
+        cj["create_revision"] = std::to_string(c.number);
+        break;
+      case EtcdCompare::Target::kVersion:
+        cj["target"] = "VERSION";
+        cj["version"] = std::to_string(c.number);
+        break;
+      case EtcdCompare::Target::kValue:
+        cj["target"] = "VALUE";
+        cj["value"] = base64_encode(c.value);
+        break;
+    }
+    body["compare"].push_back(cj);
+  }
+  for (const EtcdOp& op : success) body["success"].push_back(op_json(op));
+  for (const EtcdOp& op : failure) body["failure"].push_back(op_json(op));
+  Result<json> j = call("/v3/kv/txn", body);
+  if (!j.ok()) return j.status();
+  EtcdTxnResult r;
+  if (auto ok = j->find("succeeded"); ok != j->end() && ok->is_boolean())
+    r.succeeded = ok->get<bool>();
+  if (auto h = j->find("header"); h != j->end() && h->is_object())
+    r.revision = json_int(*h, "revision");
+  if (auto resps = j->find("responses"); resps != j->end() && resps->is_array()) {
+    for (const json& op : *resps) {
+      auto range = op.find("response_range");
+      if (range == op.end()) continue;
+      Result<std::optional<EtcdKeyValue>> kv = first_kv(*range);
+      if (!kv.ok()) return kv.status();
+      r.ranges.push_back(std::move(*kv));
+    }
+  }
+  return r;
+}
+
+}  // namespace kairos::tso

@@ -1,0 +1,43 @@
+// TsoServer: serves a TimestampOracle and a Sequencer over gRPC (proto/kairos.proto) on
+// its own threads, and keeps the oracle's window extended ahead of need on a background
+// thread, so requests rarely wait for the store. gRPC headers stay in the .cc.
+//
+// Thread safety: start() and the destructor from one thread; everything else internal.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "kairos/status.h"
+#include "kairos/time.h"
+#include "tso/sequencer.h"
+#include "tso/timestamp_oracle.h"
+
+namespace kairos::tso {
+
+struct TsoServerOptions {
+  std::string listen = "127.0.0.1:11190";  // HOST:PORT; port 0 picks a free port
+  // The node's disciplined time, read once per request (the daemon passes its clock).
+  std::function<UnixTime()> now;
+  // The leader's gRPC address when this node is a follower ("" when unknown or leader);
+  // sent to clients in the `kairos-leader` trailing metadata of UNAVAILABLE errors.
+  std::function<std::string()> leader_address;
+  // Checked on every request when set: OK to serve, else the error to answer (a leader
+  // whose lease is no longer surely alive answers UNAVAILABLE).
+  std::function<Status()> may_serve;
+};
+
+class TsoServer {
+ public:
+  // `oracle` and `sequencer` must outlive the server.
+  static Result<std::unique_ptr<TsoServer>> start(TsoServerOptions options, TimestampOracle& oracle,
+                                                  Sequencer& sequencer);
+  virtual ~TsoServer() = default;
+  // The bound port (useful with port 0).
+  virtual int port() const = 0;
+  // Stops accepting, cancels streams, joins threads. Idempotent; the destructor calls it.
+  virtual void shutdown() = 0;
+};
+
+}  // namespace kairos::tso

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The timestamp oracle and sequencer over gRPC, end to end through `kairos serve` and the
+# `kairos tso get` / `kairos seq next` clients: values, restarts, bad requests with clear
+# gRPC errors, and an oracle that refuses to serve when its clock is behind the window.
+source "$(dirname "$0")/lib.sh"
+
+port=$(free_tcp_port)
+ep=127.0.0.1:$port
+state=$SCRATCH/state
+start_serve() {
+  log=$SCRATCH/serve.$1.log
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --state-dir "$state" --ntp-listen off --http-listen off --shm-name off \
+    --grpc-listen "$ep" >"$log" 2>&1 &
+  serve_pid=$!
+  PIDS+=("$serve_pid")
+}
+
+"$KAIROS_BIN" tso get --help | grep -q -- --count || fail "tso get --help explains --count"
+"$KAIROS_BIN" seq next --help | grep -q -- --name || fail "seq next --help explains --name"
+"$KAIROS_BIN" serve --help | grep -q -- --grpc-listen || fail "serve --help explains --grpc-listen"
+
+start_serve 1
+wait_for_log "$log" "gRPC listening"
+mapfile -t ts < <("$KAIROS_BIN" tso get --grpc "$ep" --count 5)
+[ "${#ts[@]}" -eq 5 ] || fail "tso get --count 5 printed ${#ts[@]} lines"
+printf '%s\n' "${ts[@]}" | sort -C -u -n || fail "timestamps not strictly increasing: ${ts[*]}"
+now_ms=$(date +%s%3N)
+phys=$(( ts[0] >> 18 ))
+(( phys >= now_ms - 5000 && phys <= now_ms + 3100 )) || fail "physical part $phys far from now $now_ms"
+pass "tso get: 5 increasing hybrid timestamps near the clock"
+
+json=$("$KAIROS_BIN" tso get --grpc "$ep" --json)
+grep -q '"physical_time":"20' <<<"$json" || fail "tso get --json: $json"
+pass "tso get --json"
+
+[ "$("$KAIROS_BIN" seq next --grpc "$ep" --name orders)" = 1 ] || fail "a new sequence starts at 1"
+[ "$("$KAIROS_BIN" seq next --grpc "$ep" --name orders --count 3 | tr '\n' ' ')" = "2 3 4 " ] ||
+  fail "seq next --count 3 is not 2 3 4"
+[ "$("$KAIROS_BIN" seq next --grpc "$ep" --name other --json)" = '{"count":1,"first":1,"name":"other"}' ] ||
+  fail "seq next --json"
+pass "seq next: named sequences from 1, contiguous"
+
+expect_error() {  # expect_error WHAT PATTERN CMD...
+  local what=$1 pattern=$2; shift 2
+  local rc=0
+  "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+  [ "$rc" -eq 1 ] || fail "$what: exit $rc, want 1 ($(cat "$SCRATCH/err"))"
+  grep -q -- "$pattern" "$SCRATCH/err" || fail "$what: message '$(cat "$SCRATCH/err")' lacks '$pattern'"
+  pass "$what: $(cat "$SCRATCH/err")"
+}
+expect_error "count 0" "INVALID_ARGUMENT: count must be at least 1" \
+  "$KAIROS_BIN" tso get --grpc "$ep" --count 0 --timeout 2s
+expect_error "count over the limit" "OUT_OF_RANGE: count 300000 is over the limit of 262144" \
+  "$KAIROS_BIN" tso get --grpc "$ep" --count 300000 --timeout 2s
+expect_error "bad sequence name" "INVALID_ARGUMENT: sequence name may only contain" \
+  "$KAIROS_BIN" seq next --grpc "$ep" --name 'no/slash' --timeout 2s
+expect_error "sequence count 0" "INVALID_ARGUMENT: count must be at least 1" \
+  "$KAIROS_BIN" seq next --grpc "$ep" --count 0 --timeout 2s
+# The server still serves after bad requests.
+"$KAIROS_BIN" tso get --grpc "$ep" >/dev/null || fail "tso get after bad requests"
+
+last=$("$KAIROS_BIN" tso get --grpc "$ep")
+kill -TERM "$serve_pid"; wait "$serve_pid" || fail "serve did not stop cleanly"
+start_serve 2
+wait_for_log "$log" "gRPC listening"
+after=$("$KAIROS_BIN" tso get --grpc "$ep")
+printf '%s\n%s\n' "$last" "$after" | sort -C -u -n || fail "after a restart $after <= $last"
+[ "$("$KAIROS_BIN" seq next --grpc "$ep" --name orders)" -gt 4 ] || fail "sequence went back"
+pass "restart: timestamps and sequences continue above what was served"
+kill -TERM "$serve_pid"; wait "$serve_pid"
+
+# A window persisted 1 h ahead of this clock: the oracle refuses instead of jumping.
+python3 - "$state/tso.hwm" <<'PY'
+import sys, time
+body = b"kairos-tso-hwm 1\nts %d\n" % (int(time.time() * 1000) + 3600 * 1000)
+h = 14695981039346656037
+for c in body:
+    h = ((h ^ c) * 1099511628211) % (1 << 64)
+open(sys.argv[1], "wb").write(body + b"checksum %016x\n" % h)
+PY
+rc=0
+setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --state-dir "$state" --grpc-listen "$ep" \
+  >"$SCRATCH/panic.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "serve with the clock 1h behind the window exited $rc"
+grep -q "behind the persisted timestamp window, more than the panic threshold" "$SCRATCH/panic.log" ||
+  fail "panic message: $(cat "$SCRATCH/panic.log")"
+pass "clock behind the persisted window: refuses to serve ($(grep -o 'clock is.*' "$SCRATCH/panic.log"))"
+
+printf 'garbage\n' >"$state/tso.hwm"
+rc=0
+"$KAIROS_BIN" serve --state-dir "$state" --grpc-listen "$ep" >"$SCRATCH/corrupt.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && grep -q "tso.hwm: line 1: expected the header" "$SCRATCH/corrupt.log" ||
+  fail "corrupt tso.hwm: rc $rc, $(cat "$SCRATCH/corrupt.log")"
+pass "a corrupt high-water-mark file stops the daemon with a clear error"

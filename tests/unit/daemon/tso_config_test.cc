@@ -1,0 +1,72 @@
+#include "daemon/tso_config.h"
+
+#include <gtest/gtest.h>
+
+#include "daemon/config.h"
+
+namespace kairos::daemon {
+namespace {
+
+TEST(TsoConfig, EmbeddedDefaultHasTheDocumentedValues) {
+  Result<Config> c = parse_config(default_config_text(), "default");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->grpc_listen, "127.0.0.1:11190");
+  EXPECT_EQ(c->tso.store, "file");
+  EXPECT_EQ(c->tso.window, seconds(3));
+  EXPECT_EQ(c->tso.panic_threshold, seconds(10));
+  EXPECT_EQ(c->tso.max_timestamp_count, 262144);
+  EXPECT_EQ(c->tso.sequence_block, 1000000);
+}
+
+TEST(TsoConfig, SectionIsRead) {
+  Result<Config> c = parse_config(
+      "grpc_listen = \"off\"\n[tso]\nwindow = \"50ms\"\nsequence_block = 10\n", "k.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->grpc_listen, "off");
+  EXPECT_EQ(c->tso.window, milliseconds(50));
+  EXPECT_EQ(c->tso.sequence_block, 10);
+}
+
+TEST(TsoConfig, BadValuesNameTheKeyAndLine) {
+  auto error = [](const char* text) { return parse_config(text, "k.toml").status().message(); };
+  EXPECT_EQ(error("[tso]\nstore = \"redis\"\n"),
+            "k.toml:2: tso.store: unknown store 'redis' (use \"file\" or \"etcd\")");
+  EXPECT_EQ(error("[tso]\nwindow = \"5s\"\npanic_threshold = \"4s\"\n"),
+            "k.toml:3: tso.panic_threshold: must be larger than tso.window");
+  EXPECT_NE(error("[tso]\nmax_timestamp_count = 300000\n").find("tso.max_timestamp_count"),
+            std::string::npos);
+  EXPECT_EQ(error("[tso]\nwindw = \"1s\"\n"), "k.toml:2: unknown key 'tso.windw'");
+  EXPECT_NE(error("grpc_listen = \"localhost\"\n").find("not HOST:PORT"), std::string::npos);
+  EXPECT_NE(error("grpc_listen = \"127.0.0.1:70000\"\n").find("not in 0..65535"),
+            std::string::npos);
+}
+
+TEST(TsoConfig, EtcdKeys) {
+  Result<Config> c = parse_config(
+      "[tso]\nstore = \"etcd\"\netcd_endpoints = [\"127.0.0.1:2379\", \"http://127.0.0.1:2479\"]\n"
+      "etcd_lease_ttl = \"3s\"\nadvertise = \"127.0.0.1:11191\"\n",
+      "k.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tso.store, "etcd");
+  EXPECT_EQ(c->tso.etcd_endpoints.size(), 2u);
+  EXPECT_EQ(c->tso.etcd_lease_ttl, seconds(3));
+  EXPECT_EQ(c->tso.advertise, "127.0.0.1:11191");
+  auto error = [](const char* text) { return parse_config(text, "k.toml").status().message(); };
+  EXPECT_NE(error("[tso]\netcd_endpoints = []\n").find("at least one"), std::string::npos);
+  EXPECT_NE(error("[tso]\netcd_endpoints = [\"nohost\"]\n").find("not HOST:PORT"),
+            std::string::npos);
+  EXPECT_NE(error("[tso]\netcd_lease_ttl = \"1s\"\n").find("etcd's minimum"), std::string::npos);
+  EXPECT_NE(error("[tso]\netcd_prefix = \"/x\"\n").find("end in '/'"), std::string::npos);
+}
+
+TEST(TsoConfig, GrpcListen) {
+  EXPECT_TRUE(validate_grpc_listen("off").ok());
+  EXPECT_TRUE(validate_grpc_listen("127.0.0.1:0").ok());
+  EXPECT_TRUE(validate_grpc_listen("[::1]:11190").ok());
+  EXPECT_FALSE(validate_grpc_listen(":80").ok());
+  EXPECT_FALSE(validate_grpc_listen("host:").ok());
+  EXPECT_FALSE(validate_grpc_listen("host:8x").ok());
+}
+
+}  // namespace
+}  // namespace kairos::daemon

@@ -1,0 +1,120 @@
+// The gRPC service and the batching client together, in one process over loopback.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "kairos/clock.h"
+#include "kairos/hybrid_timestamp.h"
+#include "kairos/tso_client.h"
+#include "tso/grpc_server.h"
+#include "unit/tso/test_stores.h"
+
+namespace kairos::tso {
+namespace {
+
+class GrpcRoundTrip : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(oracle_.recover(clock_.realtime()).ok());
+    Result<std::unique_ptr<TsoServer>> server =
+        TsoServer::start({.listen = "127.0.0.1:0",
+                          .now = [this] { return clock_.realtime(); },
+                          .leader_address = {},
+                          .may_serve = {}},
+                         oracle_, sequencer_);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    TsoClientOptions options;
+    options.endpoints = {"127.0.0.1:" + std::to_string(server_->port())};
+    Result<std::unique_ptr<TsoClient>> client = TsoClient::connect(options);
+    ASSERT_TRUE(client.ok());
+    client_ = std::move(*client);
+  }
+
+  ManualClock clock_;
+  testing::MemoryStore store_;
+  TimestampOracle oracle_{store_, {.max_count = 1000}};
+  Sequencer sequencer_{store_, {}};
+  std::unique_ptr<TsoServer> server_;
+  std::unique_ptr<TsoClient> client_;
+};
+
+TEST_F(GrpcRoundTrip, ConcurrentCallersShareBatchesAndGetDisjointIncreasingRanges) {
+  constexpr int kThreads = 8;
+  constexpr int kCalls = 200;
+  std::vector<std::vector<TimestampRange>> got(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        Result<TimestampRange> r = client_->get_timestamps(static_cast<std::uint32_t>(1 + i % 3));
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        ASSERT_EQ(r->count, static_cast<std::uint32_t>(1 + i % 3));
+        got[t].push_back(*r);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::uint64_t> all;
+  for (const auto& ranges : got) {
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      if (i > 0) {
+        EXPECT_GT(ranges[i].first, ranges[i - 1].first + ranges[i - 1].count - 1);
+      }
+      for (std::uint32_t k = 0; k < ranges[i].count; ++k) {
+        EXPECT_TRUE(all.insert(ranges[i].first + k).second);
+      }
+    }
+  }
+  EXPECT_EQ(
+      hybrid_physical_ms(*all.begin()),
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<milliseconds>(clock_.realtime().time_since_epoch()).count()));
+}
+
+TEST_F(GrpcRoundTrip, ABadRequestFailsOnlyItsCaller) {
+  Result<TimestampRange> zero = client_->get_timestamps(0);
+  EXPECT_EQ(zero.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(zero.status().message(), "count must be at least 1");
+  Result<TimestampRange> big = client_->get_timestamps(1001);
+  EXPECT_EQ(big.status().code(), StatusCode::kOutOfRange);
+  Result<TimestampRange> ok = client_->get_timestamps(5);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->count, 5u);
+}
+
+TEST_F(GrpcRoundTrip, SequencesOverGrpc) {
+  Result<SequenceRange> a = client_->next_sequence("orders", 5);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->first, 1u);
+  Result<SequenceRange> b = client_->next_sequence("orders", 1);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->first, 6u);
+  Result<SequenceRange> bad = client_->next_sequence("no spaces", 1);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(GrpcRoundTrip, AStoppedOracleAnswersUnavailableUntilTheDeadline) {
+  oracle_.stop_serving(Status::Unavailable("not the leader"));
+  TsoClientOptions options;
+  options.endpoints = {"127.0.0.1:" + std::to_string(server_->port())};
+  options.timeout = milliseconds(200);
+  Result<std::unique_ptr<TsoClient>> client = TsoClient::connect(options);
+  ASSERT_TRUE(client.ok());
+  Result<TimestampRange> r = (*client)->get_timestamps(1);
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(r.status().message().find("not the leader"), std::string::npos) << r.status().message();
+}
+
+TEST(TsoClient, OptionsAreChecked) {
+  TsoClientOptions o;
+  o.endpoints = {};
+  EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
+  o.endpoints = {"nohostport"};
+  EXPECT_NE(TsoClient::connect(o).status().message().find("not HOST:PORT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kairos::tso
