@@ -66,6 +66,9 @@ write_configs() {
   cat >"$CLUSTER_DIR/time-server.toml" <<CONF
 # Time servers (ts1..ts3): sync from the master, serve NTP on :123.
 [sync]
+# Serve nothing until synchronized: behind a load balancer a (re)starting server then
+# gets no traffic, rather than answering "unsynchronized" to whoever it is sent.
+mode = "blocking"
 minpoll = $MINPOLL
 maxpoll = $MAXPOLL
 [ntp]
