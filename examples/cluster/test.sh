@@ -30,7 +30,8 @@ ip netns del "$CLUSTER_PREFIX-probe"
 CLUSTER_DIR=$(mktemp -d "/tmp/kairos-cluster-$CLUSTER_PREFIX.XXXXXX")
 export CLUSTER_DIR
 source "$HERE/common.sh"
-export KAIROS_BIN=$(readlink -f "$KAIROS_BIN")
+KAIROS_BIN=$(readlink -f "$KAIROS_BIN")
+export KAIROS_BIN
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
@@ -47,8 +48,8 @@ cleanup() {
     done
   fi
   if [ -n "${CLUSTER_KEEP_LOGS:-}" ] && [ -d "$CLUSTER_DIR" ]; then
-    mkdir -p "$CLUSTER_KEEP_LOGS" && cp "$CLUSTER_DIR"/*.log "$CLUSTER_DIR"/*.json* \
-      "$CLUSTER_KEEP_LOGS"/ 2>/dev/null || true
+    mkdir -p "$CLUSTER_KEEP_LOGS"
+    cp "$CLUSTER_DIR"/*.log "$CLUSTER_DIR"/*.json* "$CLUSTER_KEEP_LOGS"/ 2>/dev/null || true
   fi
   local pids=()
   [ -d "$CLUSTER_DIR/pids" ] && for f in "$CLUSTER_DIR"/pids/*; do
