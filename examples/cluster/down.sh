@@ -12,6 +12,7 @@ for h in "${!HOST_OCTET[@]}"; do
   ip netns del "$(host_ns "$h")" 2>/dev/null || true
 done
 ip netns del "$SWITCH_NS" 2>/dev/null || true
-for i in $(seq 1 "$APP_NODES"); do rm -f "/dev/shm/${CLUSTER_PREFIX}-app$i"; done
+# A daemon removes its segment when stopped; a killed one leaves it behind.
+for h in $(app_hosts) $(pool_hosts); do rm -f "/dev/shm$(host_shm "$h")"; done
 rm -rf "$CLUSTER_DIR"
 echo "cluster down"

@@ -4,6 +4,7 @@
 #     → ts1, ts2, ts3 (kairos time servers)
 #       → lb (nginx UDP load balancer on :123)
 #         → app1..appN (kairos client nodes, each with its own simulated clock error)
+#       → pool1..poolM (kairos client nodes using ts1..ts3 directly, as a pool)
 # Everything it creates is recorded under $CLUSTER_DIR; down.sh removes it.
 source "$(dirname "$0")/common.sh"
 
@@ -42,12 +43,8 @@ CONF
 }
 
 time_servers_up() {
-  for ts in ts1 ts2 ts3; do
-    start_in "$ts" "$ts" "$KAIROS_BIN" serve \
-      --server "$(host_ip master)" --ntp-listen "$(host_ip "$ts"):123" \
-      --http-listen "$(host_ip "$ts"):11180" --shm-name off \
-      --state-dir "$CLUSTER_DIR/state-$ts" ${TS_EXTRA_ARGS:-}
-  done
+  write_configs
+  for ts in ts1 ts2 ts3; do start_time_server "$ts" --server "$(host_ip master)"; done
 }
 
 load_balancer_up() {
@@ -77,26 +74,30 @@ CONF
   start_in lb lb nginx -p "$CLUSTER_DIR/nginx" -c "$CLUSTER_DIR/nginx.conf" -g 'daemon off;'
 }
 
-# App node i: clock off by i·7 ms (alternating sign) and drifting by i·10 ppm, pulling
-# through the load balancer; app1 runs in blocking mode.
-app_offset() { local i=$1; echo "$(( (i % 2 ? 1 : -1) * i * 7 ))ms"; }
-app_drift() { local i=$1; echo "$(( (i % 2 ? -1 : 1) * i * 10 ))"; }
-
+# App nodes pull through the load balancer; app1 runs in blocking mode. Each has its own
+# simulated clock error (common.sh: node_offset, node_drift).
 apps_up() {
+  write_configs
   for i in $(seq 1 "$APP_NODES"); do
     local mode=nonblocking
     [ "$i" -eq 1 ] && mode=blocking
-    start_in "app$i" "app$i" "$KAIROS_BIN" serve \
-      --server "$(host_ip lb)" --ntp-listen off --sync-mode "$mode" --target-delta "$DELTA" \
-      --http-listen "$(host_ip "app$i"):11180" --shm-name "/${CLUSTER_PREFIX}-app$i" \
-      --sim-clock-offset "$(app_offset "$i")" --sim-clock-drift-ppm "$(app_drift "$i")" \
-      --state-dir "$CLUSTER_DIR/state-app$i" ${APP_EXTRA_ARGS:-}
+    start_client "app$i" "$i" "$mode" "$(host_ip lb)"
+  done
+}
+
+# Pool nodes skip the load balancer: each uses the three time servers as its sources, so it
+# sees which server said what and can vote a falseticker out.
+pool_up() {
+  write_configs
+  for i in $(seq 1 "$POOL_NODES"); do
+    start_client "pool$i" "$((APP_NODES + i))" nonblocking \
+      "$(host_ip ts1)" "$(host_ip ts2)" "$(host_ip ts3)"
   done
 }
 
 # Phases, in order; arguments pick a subset (e.g. `up.sh network master`).
 phases=("$@")
-[ ${#phases[@]} -gt 0 ] || phases=(network master servers lb apps)
+[ ${#phases[@]} -gt 0 ] || phases=(network master servers lb apps pool)
 for phase in "${phases[@]}"; do
   case $phase in
     network) network_up ;;
@@ -104,7 +105,8 @@ for phase in "${phases[@]}"; do
     servers) time_servers_up ;;
     lb) load_balancer_up ;;
     apps) apps_up ;;
-    *) echo "up.sh: unknown phase '$phase' (network, master, servers, lb, apps)" >&2; exit 2 ;;
+    pool) pool_up ;;
+    *) echo "up.sh: unknown phase '$phase' (network, master, servers, lb, apps, pool)" >&2; exit 2 ;;
   esac
 done
 echo "cluster up: $(ls "$CLUSTER_DIR/pids" | tr '\n' ' ')(logs in $CLUSTER_DIR)"
