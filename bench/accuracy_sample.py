@@ -6,12 +6,14 @@ same server through the same impairment proxy; the server's clock reads system +
 the correct estimate of (server - system) is exactly TRUTH for both of them, at any time.
 
   kairos:  GET /status -> offset_ns (virtual - system: the correction it applies),
-           error_bound_ns, synchronized, poll_s.
+           error_bound_ns, synchronized, poll_s, sources[0].delay_ns (the round trip of
+           the sample its filter chose).
   chronyd: `chronyc -c tracking` over its own Unix socket -> field 5, "System time": the
            correction chronyd's (-x, clock not controlled) estimate of true time adds to
            the system clock, in seconds, positive when the system clock is slow. Also root
            delay / root dispersion (its own distance, root_delay/2 + root_dispersion) and
-           the update interval. This is chrony's filtered estimate, as applied.
+           the update interval. This is chrony's filtered estimate, as applied. Its root
+           delay is the round trip it reports for its source (the delay column).
 
 Waits (at most --converge-timeout) until both are synchronized, then --warmup seconds,
 then samples both back to back every --interval for --measure seconds. Writes one CSV row
@@ -23,8 +25,10 @@ import argparse, csv, json, subprocess, sys, time, urllib.request
 def kairos_read(http):
     with urllib.request.urlopen(f"http://{http}/status", timeout=2) as r:
         j = json.load(r)
+    src = j.get("sources") or [{}]
     return {"synced": bool(j["synchronized"]), "offset_ns": int(j["offset_ns"]),
-            "bound_ns": int(j["error_bound_ns"]), "poll_s": float(j["poll_s"])}
+            "bound_ns": int(j["error_bound_ns"]), "poll_s": float(j["poll_s"]),
+            "delay_ns": int(src[0].get("delay_ns", 0))}
 
 
 def chrony_read(sock):
@@ -36,7 +40,7 @@ def chrony_read(sock):
     return {"synced": f[13] != "Not synchronised" and f[0] != "00000000",
             "offset_ns": round(float(f[4]) * 1e9),
             "bound_ns": round((float(f[10]) / 2 + float(f[11])) * 1e9),
-            "poll_s": float(f[12])}
+            "poll_s": float(f[12]), "delay_ns": round(float(f[10]) * 1e9)}
 
 
 def percentile(sorted_values, p):
@@ -93,7 +97,8 @@ def main():
     start = time.monotonic()
     with open(a.csv, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["t_s", "client", "synced", "offset_ns", "error_ns", "bound_ns", "poll_s"])
+        w.writerow(["t_s", "client", "synced", "offset_ns", "error_ns", "bound_ns", "poll_s",
+                    "delay_ns"])
         n = 0
         while True:
             due = start + n * a.interval
@@ -106,7 +111,8 @@ def main():
                 r = read(arg)
                 rows[name].append(r)
                 w.writerow([f"{t:.3f}", name, int(r["synced"]), r["offset_ns"],
-                            r["offset_ns"] - a.truth_ns, r["bound_ns"], r["poll_s"]])
+                            r["offset_ns"] - a.truth_ns, r["bound_ns"], r["poll_s"],
+                            r["delay_ns"]])
             n += 1
     out = {"profile": a.profile, "converged_after_s": round(converged_after, 1),
            "warmup_s": a.warmup, "measure_s": a.measure}

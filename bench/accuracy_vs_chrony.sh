@@ -184,8 +184,11 @@ for prof in profiles:
         print(f"{prof:9} {name:8} {r['synced']:>4} {us(r['p50_ns']):>13} {us(r['p99_ns']):>13} "
               f"{us(r['max_ns']):>9} {us(r['median_signed_ns']):>14} {r['bound_held']:>10.4f} "
               f"{r['poll_s_median']:>6.0f}  {ratio}")
+    met = k["p99_ns"] <= c["p99_ns"] and k["bound_held"] == 1.0
     print(f"{'':9} (both synchronized {s['converged_after_s']} s after start; "
-          f"{k['samples']} samples each over {s['measure_s']:.0f} s after a {s['warmup_s']:.0f} s warm-up)")
+          f"{k['samples']} samples each over {s['measure_s']:.0f} s after a {s['warmup_s']:.0f} s "
+          f"warm-up) target kairos p99 <= chronyd p99 and bound held 100%: "
+          f"{'MET' if met else 'MISSED'}")
 print("bound held: fraction of samples with |err| <= the client's own bound (kairos: "
       "error_bound_ns; chronyd, for information only: root_delay/2 + root_dispersion)")
 PY
