@@ -35,33 +35,44 @@ SEED=${SEED:-1}
 CONVERGE_TIMEOUT=180
 
 for f in "$BIN/kairos" "$BIN/impair_proxy"; do
-  [ -x "$f" ] || { echo "missing $f: cmake --build --preset release --target kairos_cli impair_proxy" >&2; exit 1; }
+  [ -x "$f" ] || {
+    echo "missing $f: cmake --build --preset release --target kairos_cli impair_proxy" >&2
+    exit 1
+  }
 done
 for tool in chronyd chronyc ntpdig setpriv; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "run as root (port 123 for ntpdig, chronyd -u root)" >&2; exit 1; }
 
+WAN_NOISE="--jitter 2ms --jitter-kind exponential --loss 0.01"
 # Each profile: proxy flags. Asymmetry biases every NTP client by (up - down)/2.
 profile_flags() {
   case $1 in
     lan) echo "--delay-up 50us --delay-down 50us --jitter 20us --jitter-kind uniform --loss 0" ;;
-    wan) echo "--delay-up 15ms --delay-down 15ms --jitter 2ms --jitter-kind exponential --loss 0.01" ;;
-    wan-asym) echo "--delay-up 20ms --delay-down 10ms --jitter 2ms --jitter-kind exponential --loss 0.01" ;;
+    wan) echo "--delay-up 15ms --delay-down 15ms $WAN_NOISE" ;;
+    wan-asym) echo "--delay-up 20ms --delay-down 10ms $WAN_NOISE" ;;
     *) echo "unknown profile '$1' (lan, wan, wan-asym)" >&2; exit 2 ;;
   esac
 }
+
+for prof in $PROFILES; do profile_flags "$prof" >/dev/null; done  # unknown names stop here
 
 SCRATCH=$(mktemp -d /tmp/kairos-race.XXXXXX)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$SCRATCH"/. "$KEEP"/ 2>/dev/null || true; fi
+  if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP" && cp -r "$SCRATCH"/. "$KEEP"/ 2>/dev/null || true
+  fi
   rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
-free_udp_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+free_udp_port() {
+  python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 wait_for_log() {  # FILE PATTERN SECONDS
   local deadline=$((SECONDS + $3))
   until grep -q -- "$2" "$1" 2>/dev/null; do
@@ -91,7 +102,8 @@ m = re.fullmatch(r'([-+]?[0-9.]+)(ns|us|ms|s)', '$OFFSET') or sys.exit('bad OFFS
 print(round(float(m[1]) * {'ns': 1, 'us': 1e3, 'ms': 1e6, 's': 1e9}[m[2]]))")
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "accuracy race: profiles [$PROFILES], warm-up ${WARMUP}s, measure ${MEASURE}s, minpoll $MINPOLL maxpoll $MAXPOLL, truth +$OFFSET"
+echo "accuracy race: profiles [$PROFILES], warm-up ${WARMUP}s, measure ${MEASURE}s," \
+  "minpoll $MINPOLL maxpoll $MAXPOLL, truth +$OFFSET"
 echo "load average before: $load_before ($(nproc) CPUs)"
 
 # The shifted server, on its own loopback address so ntpdig (port 123 only) can check it.
@@ -132,7 +144,8 @@ driftfile $d/chrony.drift
 logdir $d
 log measurements tracking statistics
 CONF
-  setpriv --bounding-set -sys_time -- chronyd -x -d -u root -f "$d/chrony.conf" >"$d/chronyd.log" 2>&1 &
+  setpriv --bounding-set -sys_time -- chronyd -x -d -u root -f "$d/chrony.conf" \
+    >"$d/chronyd.log" 2>&1 &
   PIDS+=($!)
 
   cat >"$d/kairos.toml" <<CONF
@@ -167,6 +180,7 @@ for s in "${samplers[@]}"; do wait "$s" || rc=1; done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average after: $load_after"
 echo
+# shellcheck disable=SC2086  # one argument per profile
 python3 - "$SCRATCH" $PROFILES <<'PY'
 import json, sys
 scratch, profiles = sys.argv[1], sys.argv[2:]
