@@ -188,7 +188,10 @@ us = lambda ns: f"{ns / 1e3:.1f}"
 print(f"{'profile':9} {'client':8} {'n':>4} {'p50 |err| us':>13} {'p99 |err| us':>13} "
       f"{'max us':>9} {'median err us':>14} {'bound held':>10} {'poll s':>6}  kairos/chronyd p99")
 for prof in profiles:
-    s = json.load(open(f"{scratch}/{prof}/summary.json"))
+    try:
+        s = json.load(open(f"{scratch}/{prof}/summary.json"))
+    except ValueError:
+        s = {"error": "the sampler failed (its error is above)"}
     if "error" in s:
         print(f"{prof:9} {s['error']}")
         continue
