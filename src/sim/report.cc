@@ -34,20 +34,6 @@ std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
-const char* status_name(SyncStatus s) {
-  switch (s) {
-    case SyncStatus::kUnsynchronized:
-      return "unsynchronized";
-    case SyncStatus::kSynchronized:
-      return "synchronized";
-    case SyncStatus::kFreeRunning:
-      return "free-running";
-    case SyncStatus::kStale:
-      return "stale";
-  }
-  return "?";
-}
-
 std::string seconds_text(Duration d) { return fmt("%.3f", to_seconds(d)); }
 
 }  // namespace
@@ -137,7 +123,7 @@ std::string summary_json(const SimResult& r) {
     j += ", \"polls\": " + i64(n.polls) + ", \"replies\": " + i64(n.replies);
     j += ", \"lost\": " + i64(n.lost) + ", \"stale\": " + i64(n.stale);
     j += ", \"rejected\": " + i64(n.rejected) + ", \"updates\": " + i64(n.updates);
-    j += ", \"final_status\": " + json_string(status_name(n.final_status));
+    j += ", \"final_status\": " + json_string(sync_status_name(n.final_status));
     j += ", \"final_error_ns\": " + i64(n.final_error.count());
     j += ", \"final_bound_ns\": " + i64(n.final_bound.count()) + "}";
     j += i + 1 < r.nodes.size() ? ",\n" : "\n";

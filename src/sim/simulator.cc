@@ -27,20 +27,6 @@ bool has_bound(SyncStatus s) {
   return s == SyncStatus::kSynchronized || s == SyncStatus::kFreeRunning;
 }
 
-const char* status_name(SyncStatus s) {
-  switch (s) {
-    case SyncStatus::kUnsynchronized:
-      return "unsynchronized";
-    case SyncStatus::kSynchronized:
-      return "synchronized";
-    case SyncStatus::kFreeRunning:
-      return "free-running";
-    case SyncStatus::kStale:
-      return "stale";
-  }
-  return "?";
-}
-
 enum class EventKind : std::uint8_t { kStart, kWake, kRequest, kReply, kStep, kTick };
 
 struct Event {
@@ -492,7 +478,7 @@ void World::tick() {
     n.stats.final_bound = bound;
     if (csv_ != nullptr) {
       std::snprintf(line, sizeof line, "%.3f,%s,%s,%" PRId64 ",%s,%d,%d,%.4f\n", t_s,
-                    n.stats.name.c_str(), status_name(s.status),
+                    n.stats.name.c_str(), sync_status_name(s.status),
                     static_cast<std::int64_t>(error.count()),
                     bounded ? std::to_string(bound.count()).c_str() : "", s.poll_log2, s.stratum,
                     s.frequency_ppm);
