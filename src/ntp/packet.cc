@@ -3,36 +3,13 @@
 #include <cstring>
 #include <string>
 
+#include "ntp/wire_bytes.h"
+
 namespace kairos::ntp {
 namespace {
 
 // Longest legacy MAC (RFC 5905 §7.3: 32-bit key ID + 160-bit digest).
 constexpr std::size_t kMaxMacSize = 24;
-
-std::uint16_t get16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
-std::uint32_t get32(const std::uint8_t* p) {
-  return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
-         (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
-}
-std::uint64_t get64(const std::uint8_t* p) {
-  return (static_cast<std::uint64_t>(get32(p)) << 32) | get32(p + 4);
-}
-void put16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-void put32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-void put64(std::uint8_t* p, std::uint64_t v) {
-  put32(p, static_cast<std::uint32_t>(v >> 32));
-  put32(p + 4, static_cast<std::uint32_t>(v));
-}
 
 bool is_mac_size(std::size_t n) { return n == 4 || n == 20 || n == kMaxMacSize; }
 

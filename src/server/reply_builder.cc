@@ -3,8 +3,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ntp/wire_bytes.h"
+
 namespace kairos::server {
 namespace {
+
+using ntp::get64;
+using ntp::put32;
+using ntp::put64;
 
 constexpr std::size_t kReceiveOffset = 32;
 constexpr std::size_t kTransmitOffset = 40;
@@ -13,22 +19,6 @@ constexpr std::size_t kRootDispersionOffset = 8;
 bool unsynchronized(const ClockSnapshot& s) {
   return s.status == SyncStatus::kUnsynchronized || s.status == SyncStatus::kStale ||
          s.leap == Leap::kUnknown || s.stratum == 0 || s.stratum >= 16;
-}
-
-void put32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-void put64(std::uint8_t* p, std::uint64_t v) {
-  put32(p, static_cast<std::uint32_t>(v >> 32));
-  put32(p + 4, static_cast<std::uint32_t>(v));
-}
-std::uint64_t get64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ TEST(SocketAddressTest, ParsesIpv4AndIpv6) {
   EXPECT_EQ(b->family(), AF_INET6);
   EXPECT_TRUE(b->is_loopback());
   EXPECT_EQ(b->to_string(), "[::1]:11123");
-  EXPECT_FALSE(SocketAddress::parse("10.1.2.3:5")->is_loopback());
+  EXPECT_FALSE(SocketAddress::parse("192.0.2.3:5")->is_loopback());
 }
 
 TEST(SocketAddressTest, ErrorsNameTheProblem) {
