@@ -21,6 +21,32 @@ struct StatusFlags {
 
 std::string ns_text(const nlohmann::json& v) { return format_duration(Duration(v.get<std::int64_t>())); }
 
+std::uint64_t count(const nlohmann::json& j, const char* key) { return j.at(key).get<std::uint64_t>(); }
+
+// The responder's counters, like `chronyc serverstats`.
+void print_ntp_server(const nlohmann::json& n) {
+  if (!n.is_object()) {
+    std::printf("\nNTP server      : off\n");
+    return;
+  }
+  std::uint64_t dropped = 0;
+  std::string reasons;
+  for (const auto& [reason, v] : n.at("dropped").items()) {
+    dropped += v.get<std::uint64_t>();
+    if (v.get<std::uint64_t>() > 0) reasons += (reasons.empty() ? "" : ", ") + reason + " " + v.dump();
+  }
+  std::printf("\nNTP server      : %s\n", n.at("listen").get<std::string>().c_str());
+  std::printf("Requests        : %llu received, %llu replied (%llu KoD), %llu rate-limited\n",
+              static_cast<unsigned long long>(count(n, "received")),
+              static_cast<unsigned long long>(count(n, "replied")),
+              static_cast<unsigned long long>(count(n, "kod_sent")),
+              static_cast<unsigned long long>(count(n, "rate_limited")));
+  std::printf("Dropped         : %llu%s%s%s, %llu send errors\n",
+              static_cast<unsigned long long>(dropped), reasons.empty() ? "" : " (",
+              reasons.c_str(), reasons.empty() ? "" : ")",
+              static_cast<unsigned long long>(count(n, "send_errors")));
+}
+
 void print_human(const nlohmann::json& j) {
   std::printf("Status          : %s%s\n", j.at("status").get<std::string>().c_str(),
               j.at("ready").get<bool>() ? "" : " (not ready)");
@@ -42,6 +68,7 @@ void print_human(const nlohmann::json& j) {
                 ns_text(s.at("jitter_ns")).c_str(), s.at("reach").get<int>());
   }
   if (sources.empty()) std::printf("(no upstream sources)\n");
+  print_ntp_server(j.value("ntp_server", nlohmann::json()));
 }
 
 int run_status(const StatusFlags& flags) {
@@ -82,7 +109,7 @@ void add_status_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--json", flags->json,
                 "Print the daemon's JSON (synchronized, offset_ns, error_bound_ns, frequency_ppm,\n"
-                "stratum, reference, poll_s, sources[]; see docs/status-api.md)");
+                "stratum, reference, poll_s, sources[], ntp_server; see docs/status-api.md)");
   cmd->add_option("--timeout", flags->timeout, "How long to wait for the daemon")
       ->capture_default_str();
   cmd->callback([flags, &exit_code] { exit_code = run_status(*flags); });

@@ -277,9 +277,11 @@ bool Daemon::ready() const {
 
 HttpResponse Daemon::handle_http(const std::string& path) const {
   if (path == "/status") {
-    const nlohmann::json j = status_json(snapshot_.load(), clock_.realtime(),
-                                         sync_ ? sync_->sources() : std::vector<SourceReport>{},
-                                         ready());
+    nlohmann::json j = status_json(snapshot_.load(), clock_.realtime(),
+                                   sync_ ? sync_->sources() : std::vector<SourceReport>{}, ready());
+    j["ntp_server"] = ntp_server_ ? ntp_server_json(ntp_server_->counters(),
+                                                    ntp_server_->local_address().to_string())
+                                  : nlohmann::json(nullptr);
     return {200, "application/json", j.dump(2) + "\n"};
   }
   if (path == "/healthz") return {200, "text/plain", "ok\n"};

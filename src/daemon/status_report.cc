@@ -36,4 +36,16 @@ nlohmann::json status_json(const ClockSnapshot& s, UnixTime system_now,
   return j;
 }
 
+nlohmann::json ntp_server_json(const server::ServerCounters& c, const std::string& listen) {
+  nlohmann::json dropped;
+  for (int i = 0; i < server::kVerdictCount; ++i) {
+    const auto v = static_cast<server::RequestVerdict>(i);
+    dropped[std::string(server::drop_reason_name(v))] = c.dropped[i];
+  }
+  return {{"listen", listen},           {"received", c.received},
+          {"replied", c.replied},       {"kod_sent", c.kod_sent},
+          {"rate_limited", c.rate_limited}, {"send_errors", c.send_errors},
+          {"dropped", std::move(dropped)}};
+}
+
 }  // namespace kairos::daemon

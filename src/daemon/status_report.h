@@ -11,6 +11,7 @@
 
 #include "kairos/clock_snapshot.h"
 #include "kairos/time.h"
+#include "server/server_counters.h"
 
 namespace kairos::daemon {
 
@@ -30,5 +31,9 @@ struct SourceReport {
 // `ready` is what /readyz answers (serving downstream).
 nlohmann::json status_json(const ClockSnapshot& snapshot, UnixTime system_now,
                            const std::vector<SourceReport>& sources, bool ready);
+
+// The NTP responder's counters since start, for /status's `ntp_server` object: received,
+// replied, kod_sent, rate_limited, send_errors and `dropped` by reason.
+nlohmann::json ntp_server_json(const server::ServerCounters& counters, const std::string& listen);
 
 }  // namespace kairos::daemon

@@ -2,6 +2,10 @@
 
 namespace kairos::server {
 
+std::string_view drop_reason_name(RequestVerdict v) {
+  return v == RequestVerdict::kReply ? "rate_limit" : verdict_name(v);
+}
+
 std::uint64_t ServerCounters::dropped_total() const {
   std::uint64_t n = 0;
   for (std::uint64_t d : dropped) n += d;
@@ -13,8 +17,7 @@ std::string ServerCounters::to_string() const {
                   " kod=" + std::to_string(kod_sent) +
                   " rate_limited=" + std::to_string(rate_limited);
   for (int i = 0; i < kVerdictCount; ++i) {
-    const auto v = static_cast<RequestVerdict>(i);
-    const std::string_view name = v == RequestVerdict::kReply ? "rate_limit" : verdict_name(v);
+    const std::string_view name = drop_reason_name(static_cast<RequestVerdict>(i));
     s += " dropped_" + std::string(name) + "=" + std::to_string(dropped[i]);
   }
   s += " send_errors=" + std::to_string(send_errors);

@@ -29,6 +29,9 @@ struct ServerCounters {
   std::string to_string() const;
 };
 
+// The name of a `dropped` slot: verdict_name(), except kReply's slot is "rate_limit".
+std::string_view drop_reason_name(RequestVerdict v);
+
 class ThreadCounters {
  public:
   void add_received(std::uint64_t n) { bump(received_, n); }

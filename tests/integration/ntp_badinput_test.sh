@@ -85,6 +85,18 @@ pass "no reply larger than its request; modes 6/7 and bad versions dropped"
 
 "$KAIROS_BIN" query "$KAIROS_NTP" -n 2 >/dev/null || fail "server stopped answering after the flood"
 pass "server still answers a valid query"
+# The same counters on /status while the server runs, and in the log when it stops.
+status=$("$KAIROS_BIN" status --http "$KAIROS_HTTP" --json) || fail "kairos status failed"
+python3 - "$status" <<'PY' || fail "/status ntp_server counters: $status"
+import json, sys
+n = json.loads(sys.argv[1])["ntp_server"]
+d = n["dropped"]
+assert n["received"] >= 38000 and n["replied"] > 0, n
+assert d["malformed"] > 10000 and d["control_mode"] > 0 and d["version"] > 0, d
+# Every datagram is accounted for: replied, refused by the kernel, or dropped for a reason.
+assert n["received"] == n["replied"] + n["send_errors"] + sum(d.values()), n
+PY
+pass "/status reports the responder's counters"
 stop_kairos bad
 line=$(grep "ntp: stopped:" "$SCRATCH/bad.log")
 echo "$line"
