@@ -108,12 +108,12 @@ void SendBatch::set(std::size_t i, std::size_t size, const sockaddr* peer, sockl
 }
 
 Result<std::size_t> SendBatch::send(const UdpSocket& socket, std::size_t count,
-                                    std::size_t& failed) {
+                                    std::size_t& failed, std::size_t first) {
   failed = 0;
   std::size_t done = 0;
   while (done < count) {
-    const int n =
-        sendmmsg(socket.fd(), msgs_.data() + done, static_cast<unsigned>(count - done), 0);
+    const int n = sendmmsg(socket.fd(), msgs_.data() + first + done,
+                           static_cast<unsigned>(count - done), 0);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
       continue;

@@ -64,9 +64,10 @@ class SendBatch {
   // Slot i sends `size` bytes of its buffer to `peer` (null: the connected peer).
   void set(std::size_t i, std::size_t size, const sockaddr* peer, socklen_t peer_length);
 
-  // Sends slots [0, count). A datagram the kernel refuses is skipped and counted in
-  // `failed`; returns how many were sent, or an error if the socket itself fails.
-  Result<std::size_t> send(const UdpSocket& socket, std::size_t count, std::size_t& failed);
+  // Sends slots [first, first + count). A datagram the kernel refuses is skipped and
+  // counted in `failed`; returns how many were sent, or an error if the socket itself fails.
+  Result<std::size_t> send(const UdpSocket& socket, std::size_t count, std::size_t& failed,
+                           std::size_t first = 0);
   std::size_t capacity() const { return msgs_.size(); }
 
  private:

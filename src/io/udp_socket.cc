@@ -1,6 +1,7 @@
 #include "io/udp_socket.h"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -99,6 +100,36 @@ Result<SocketAddress> UdpSocket::local_address() const {
     return os_error("getsockname");
   }
   return SocketAddress(reinterpret_cast<const sockaddr*>(&ss), len);
+}
+
+Status UdpSocket::send_segments(std::span<const std::uint8_t> bytes,
+                                std::uint16_t segment) const {
+  if (segment == 0 || bytes.size() > segment * kMaxSegments) {
+    return Status::InvalidArgument("send_segments: " + std::to_string(bytes.size()) +
+                                   " bytes do not fit " + std::to_string(kMaxSegments) +
+                                   " segments of " + std::to_string(segment));
+  }
+  iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
+  alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
+  msghdr h{};
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  h.msg_control = control;
+  h.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&h);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+  std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
+  while (true) {
+    if (sendmsg(fd_, &h, 0) >= 0) return Status::Ok();
+    if (errno == EINTR) continue;
+    if (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT || errno == EOPNOTSUPP) {
+      return Status::FailedPrecondition(std::string("UDP GSO unsupported: ") +
+                                        std::strerror(errno));
+    }
+    return os_error("sendmsg (UDP GSO)");
+  }
 }
 
 }  // namespace kairos::io

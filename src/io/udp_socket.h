@@ -41,6 +41,13 @@ class UdpSocket {
   // only receives from it.
   static Result<UdpSocket> connect(const SocketAddress& peer, const UdpOptions& options);
 
+  // Sends `bytes` as consecutive datagrams of `segment` bytes each (the last may be
+  // shorter) in one system call with UDP GSO (Linux >= 4.18), on a connected socket; at
+  // most kMaxSegments datagrams per call. FailedPrecondition if the kernel or the route
+  // cannot segment (the caller then sends datagram by datagram).
+  static constexpr std::size_t kMaxSegments = 64;
+  Status send_segments(std::span<const std::uint8_t> bytes, std::uint16_t segment) const;
+
   int fd() const { return fd_; }
   bool is_open() const { return fd_ >= 0; }
   Result<SocketAddress> local_address() const;
