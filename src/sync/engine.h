@@ -50,7 +50,8 @@ struct SourceInfo {
 };
 
 enum class SourceState : std::uint8_t {
-  kUnreachable,  // no reply in the last 8 polls, or no sample yet
+  kUnreachable,  // no sample yet; no reply in the last 8 polls; or none in the last
+                 // misses_before_unreachable polls and its distance exceeds target_delta
   kCandidate,    // usable but not combined (clustered out, unfit, no majority, waiting)
   kSelected,     // survivor: combined into the clock
   kFalseticker,  // outside the majority's intersection
@@ -98,6 +99,7 @@ struct UpdateResult {
   double frequency_ppm = 0.0;              // drift estimate
   double frequency_error_ppm = 0.0;
   double slew_ppm = 0.0;  // current slew on top of the drift estimate
+  bool stepped = false;   // the discipline stepped the virtual clock in this update
 };
 
 class Engine {
@@ -164,7 +166,8 @@ class Engine {
   bool learning() const;
   bool settled(MonoTime now) const;
   void evaluate_sources(UnixTime now);
-  void apply_fix(const Candidate& peer, Duration combined, UnixTime now,
+  // Returns true when the discipline stepped.
+  bool apply_fix(const Candidate& peer, Duration combined, UnixTime now,
                  std::vector<Event>& events);
   void coast(UnixTime now, bool had_candidates, std::vector<Event>& events);
   void publish(UnixTime now);

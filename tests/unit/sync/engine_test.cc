@@ -404,5 +404,94 @@ TEST(EngineTest, RejectsUnknownSourcesAndUnusableReplies) {
   EXPECT_EQ(e.sources()[0].samples, 0);
 }
 
+
+// A reference source answering (or not) on the engine's schedule, system clock = truth.
+struct ScheduledSource {
+  MonoTime mono{seconds(1000)};
+  UnixTime system{seconds(1'780'000'000)};
+  Engine engine;
+  SourceId id;
+
+  explicit ScheduledSource(EngineConfig c) : engine(c), id(*engine.add_source({"ref", 1}, mono)) {
+    engine.load_drift(DriftState{0.0, 0.01});  // a known drift: no learning poll
+  }
+  // Waits for the next poll, sends it, and answers it when `answer`; returns the wait.
+  Duration poll(bool answer) {
+    const MonoTime at = engine.next_poll_at(id);
+    const Duration wait = at - mono;
+    system += wait;
+    mono = at;
+    (void)engine.on_poll_sent(id, mono);
+    if (answer) {
+      (void)engine.on_sample(id, sample_from_reference(system, Duration(0), microseconds(10), 1),
+                             mono);
+    }
+    (void)engine.update(mono, system);
+    return wait;
+  }
+};
+
+TEST(EngineTest, ASourceThatMissedTwoPollsIsPolledAtMinpollUntilItAnswers) {
+  EngineConfig c;
+  c.minpoll = 4;
+  c.maxpoll = 10;
+  c.target_delta = seconds(1);  // lots of headroom: the poll climbs to maxpoll
+  ScheduledSource src(c);
+  for (int i = 0; i < 40 && src.engine.snapshot().poll_log2 < 8; ++i) src.poll(true);
+  ASSERT_EQ(src.engine.snapshot().poll_log2, 8);
+  EXPECT_GE(src.poll(false), seconds(256));  // the first miss waited a full poll...
+  EXPECT_GE(src.poll(false), seconds(256));  // ...and so did the second (decided before it)
+  EXPECT_EQ(src.poll(false), seconds(16));   // two missed: back to minpoll (2^4)
+  EXPECT_EQ(src.poll(false), seconds(16));
+  EXPECT_EQ(src.poll(true), seconds(16));  // at minpoll until a reply came...
+  EXPECT_GE(src.poll(true), seconds(256));  // ...then the system poll again
+}
+
+TEST(EngineTest, AQuietSourceTooFarForTheTargetIsUnreachableAfterFourPollsNotEight) {
+  EngineConfig c;
+  c.target_delta = milliseconds(1);  // a tight target: a few minutes of aging exceed it
+  FakeWorld world({ServerSpec{}}, {NodeSpec{Duration(0), 5.0, c, {Upstream{false, 0, {}}}}}, 53);
+  world.run_for(minutes(30));
+  ASSERT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+  world.server(0).up = false;
+  const Duration down_at = world.elapsed();
+  std::optional<Duration> free_running_after;
+  std::uint8_t reach_then = 0;
+  world.set_hook([&](int, const UpdateResult& r, UnixTime) {
+    if (free_running_after || r.snapshot.status != SyncStatus::kFreeRunning) return;
+    free_running_after = world.elapsed() - down_at;
+    reach_then = world.engine(0).sources()[0].reach;
+  });
+  world.run_for(minutes(30));
+  ASSERT_TRUE(free_running_after.has_value());
+  // Polled at minpoll (64 s) after two misses: four misses take well under 8 polls.
+  EXPECT_LE(*free_running_after, minutes(6)) << format_duration(*free_running_after);
+  EXPECT_NE(reach_then, 0) << "the four-miss rule, not an empty reach register, decided";
+  EXPECT_EQ(reach_then & 0x0f, 0);
+  EXPECT_EQ(world.engine(0).sources()[0].state, SourceState::kUnreachable);
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
+TEST(EngineTest, AQuietSourceStillWithinTheTargetStaysSelected) {
+  EngineConfig c;
+  c.target_delta = seconds(1);  // four minutes of aging stay far inside this target
+  FakeWorld world({ServerSpec{}}, {NodeSpec{Duration(0), 5.0, c, {Upstream{false, 0, {}}}}}, 59);
+  world.run_for(minutes(30));
+  ASSERT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+  world.server(0).up = false;
+  bool saw_four_misses_selected = false;
+  world.set_hook([&](int, const UpdateResult& r, UnixTime) {
+    const SourceStatus st = world.engine(0).sources()[0];
+    if ((st.reach & 0x0f) == 0 && st.reach != 0 && st.state == SourceState::kSelected &&
+        r.snapshot.status == SyncStatus::kSynchronized) {
+      saw_four_misses_selected = true;
+    }
+  });
+  // Up to 1024 s per poll until two are missed, then 64 s: four misses within 40 min.
+  world.run_for(minutes(45));
+  EXPECT_TRUE(saw_four_misses_selected);
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
 }  // namespace
 }  // namespace kairos::sync
