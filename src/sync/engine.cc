@@ -199,14 +199,23 @@ UpdateResult Engine::update(MonoTime mono_now, UnixTime system_now) {
 
   Combined combined;
   Intersection intersection;
+  // Whether the system peer brings a sample no selection has seen yet: only then is there
+  // something new to set the clock by (RFC 5905's clock_update needs a newer sample too).
+  bool fresh = false;
   const bool ready = settled(mono_now) && !candidates_.empty() &&
                      static_cast<int>(candidates_.size()) >= config_.min_sources;
   if (ready) {
     intersection = select_truechimers(candidates_);
     cluster_survivors(candidates_, config_.min_survivors);
     combined = combine(candidates_);
+    if (combined.found) {
+      const Source& ps = sources_[static_cast<std::size_t>(
+          candidates_[static_cast<std::size_t>(combined.peer)].source)];
+      fresh = ps.filter.newest_sequence() != ps.judged_sequence;
+    }
     for (const Candidate& c : candidates_) {
       Source& s = sources_[static_cast<std::size_t>(c.source)];
+      s.judged_sequence = s.filter.newest_sequence();
       if (c.verdict == Verdict::kSurvivor) s.state = SourceState::kSelected;
       if (c.verdict == Verdict::kFalseticker) {
         s.state = SourceState::kFalseticker;
@@ -225,7 +234,11 @@ UpdateResult Engine::update(MonoTime mono_now, UnixTime system_now) {
   if (combined.found) {
     const Candidate& peer = candidates_[static_cast<std::size_t>(combined.peer)];
     sources_[static_cast<std::size_t>(peer.source)].system_peer = true;
-    result.stepped = apply_fix(peer, combined.offset, system_now, result.events);
+    if (fresh) {
+      result.stepped = apply_fix(peer, combined.offset, system_now, result.events);
+    } else {
+      follow_fix(system_now);  // old news: keep the last fix, status unchanged
+    }
   } else {
     coast(system_now, !candidates_.empty() && ready, result.events);
   }
@@ -333,6 +346,11 @@ void Engine::coast(UnixTime now, bool had_candidates, std::vector<Event>& events
              ": free-running, error bound grows at " + ppm_text(growth_ppm())});
   }
   status_ = SyncStatus::kFreeRunning;
+  follow_fix(now);
+}
+
+void Engine::follow_fix(UnixTime now) {
+  if (!fix_ || refused_) return;
   if (!discipline_.slewing_at(now)) {
     const Duration target =
         fix_->offset + from_seconds(to_seconds(now - fix_->time) * fix_->frequency_ppm * 1e-6);
