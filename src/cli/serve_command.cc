@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "clock_driver/kernel_clock_api.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
@@ -118,6 +119,16 @@ int run_serve(const ServeFlags& flags) {
       return 2;
     }
     config->grpc_listen = flags.grpc_listen;
+  }
+  if (config->sync.discipline_system_clock) {
+    Result<bool> cap = clock_driver::has_cap_sys_time();
+    if (!cap.ok()) {
+      spdlog::error("cannot read this process's capabilities: {}", cap.status().message());
+    }
+    if (Status s = daemon::validate_system_clock_discipline(*config, cap.ok() && *cap); !s.ok()) {
+      spdlog::error("config: {}", s.message());
+      return 2;
+    }
   }
   if (Status s = daemon::setup_logging(config->log_level); !s.ok()) {
     spdlog::error("--log-level: {}", s.message());

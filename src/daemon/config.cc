@@ -44,6 +44,7 @@ Status parse_sync(ConfigTable& top, const std::string& file, SyncConfig& c) {
   std::int64_t step_updates = e.step_updates, minpoll = e.minpoll, maxpoll = e.maxpoll,
                min_sources = e.min_sources;
   for (Status s : {sync.get_string("mode", c.mode),
+                   sync.get_bool("discipline_system_clock", c.discipline_system_clock),
                    sync.get_duration("target_delta", e.target_delta),
                    sync.get_double("max_slew_ppm", e.max_slew_ppm),
                    sync.get_duration("step_threshold", e.step_threshold),
@@ -231,6 +232,22 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
   if (Status s = parse_shm_section(top, file, c.shm); !s.ok()) return s;
   if (Status s = top.finish(); !s.ok()) return s;
   return c;
+}
+
+Status validate_system_clock_discipline(const Config& config, bool has_cap_sys_time) {
+  if (!config.sync.discipline_system_clock) return Status::Ok();
+  if (config.testing.sim_clock_offset != Duration(0) || config.testing.sim_clock_drift_ppm != 0.0) {
+    return Status::InvalidArgument(
+        "sync.discipline_system_clock = true cannot be combined with --sim-clock-offset / "
+        "--sim-clock-drift-ppm ([testing]): the kernel clock would follow a pretend clock");
+  }
+  if (!has_cap_sys_time) {
+    return Status::FailedPrecondition(
+        "sync.discipline_system_clock = true needs CAP_SYS_TIME (run as root, or grant the "
+        "capability); this process may not set the clock. Set it to false to keep the "
+        "virtual clock only");
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<HostPort>> parse_listen(std::string_view text, std::string_view what) {

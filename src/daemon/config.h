@@ -29,6 +29,9 @@ struct SyncConfig {
   // "nonblocking": serve at once, flagged unsynchronized until within target_delta;
   // "blocking": serve nothing downstream and report not-ready until then.
   std::string mode = "nonblocking";
+  // Steer the kernel clock (adjtimex) so it follows the virtual clock. Root only
+  // (CAP_SYS_TIME); never together with the [testing] clock shifts.
+  bool discipline_system_clock = false;
   sync::EngineConfig engine;
 };
 
@@ -102,6 +105,11 @@ Result<Config> parse_config(std::string_view text, const std::string& file);
 // Checks [shm] values (also after flags override them): name, and
 // 0 < heartbeat_interval < stale_after.
 Status validate_shm_config(const ShmConfig& shm);
+
+// Checks that `discipline_system_clock` can be honoured: the process holds CAP_SYS_TIME
+// (`has_cap_sys_time`, passed in so tests need no privileges) and no [testing] clock shift
+// is set. Errors name the key.
+Status validate_system_clock_discipline(const Config& config, bool has_cap_sys_time);
 
 // Reads and parses a file.
 Result<Config> load_config_file(const std::filesystem::path& path);

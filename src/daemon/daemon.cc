@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "clock_driver/linux_kernel_clock_driver.h"
 #include "daemon/status_report.h"
 #include "io/socket_address.h"
 #include "kairos/version.h"
@@ -117,25 +118,38 @@ Status Daemon::start_sync() {
   SyncLoopOptions options;
   options.engine = config_.sync.engine;
   options.drift_file = state_dir_ / "drift";
-  sync_ = std::make_unique<SyncLoop>(loop_, clock_, options,
+  if (config_.sync.discipline_system_clock) {
+    kernel_api_ = clock_driver::linux_kernel_clock_api();
+    clock_driver::LinuxKernelClockOptions o;
+    o.nominal_tick_us = clock_driver::nominal_tick_us();
+    o.residual_horizon = sync::poll_interval(config_.sync.engine.maxpoll);
+    clock_driver_ = std::make_unique<clock_driver::LinuxKernelClockDriver>(*kernel_api_, o);
+    spdlog::warn("sync.discipline_system_clock = true: kairos STEERS THIS MACHINE'S KERNEL "
+                 "CLOCK (adjtimex frequency, steps only when the discipline steps); run no "
+                 "other NTP daemon beside it");
+  } else {
+    clock_driver_ = std::make_unique<clock_driver::VirtualClockDriver>();
+  }
+  sync_ = std::make_unique<SyncLoop>(loop_, clock_, *clock_driver_, options,
                                      [this](const ClockSnapshot& s) { publish(s); });
+  // Sources read the engine's scale (the system clock without our own corrections).
+  const Clock& source_clock = sync_->engine_clock();
   for (const SourceConfig& sc : config_.sources) {
     if (sc.type == "ntp") {
-      auto drivers = sources::ntp_drivers_for(sc.address, clock_);
+      auto drivers = sources::ntp_drivers_for(sc.address, source_clock);
       if (!drivers.ok()) return drivers.status();
       for (auto& d : *drivers) {
         if (Status s = sync_->add_source(std::move(d)); !s.ok()) return s;
       }
     } else if (sc.type == "file") {
       auto driver = std::make_unique<sources::FileSourceDriver>(
-          sources::FileSourceSettings{sc.path, sc.max_offset, sc.max_drift_ppm}, clock_);
+          sources::FileSourceSettings{sc.path, sc.max_offset, sc.max_drift_ppm}, source_clock);
       if (Status s = sync_->add_source(std::move(driver)); !s.ok()) return s;
     } else {
       return Status::InvalidArgument("unknown source type " + sc.type);
     }
   }
-  sync_->start();
-  return Status::Ok();
+  return sync_->start();
 }
 
 Status Daemon::start_ntp_server() {
@@ -171,6 +185,10 @@ Status Daemon::start_http() {
 Status Daemon::start() {
   if (Status s = start_shm(); !s.ok()) return s;
   if (config_.sources.empty()) {
+    if (config_.sync.discipline_system_clock) {
+      spdlog::warn("sync.discipline_system_clock = true has no effect without sources: the "
+                   "local clock is the reference and is left alone");
+    }
     publish_local_snapshot();
   } else if (Status s = start_sync(); !s.ok()) {
     return s;

@@ -18,6 +18,8 @@
 #include <optional>
 #include <string>
 
+#include "clock_driver/clock_driver.h"
+#include "clock_driver/kernel_clock_api.h"
 #include "daemon/config.h"
 #include "daemon/http_server.h"
 #include "daemon/sync_loop.h"
@@ -89,6 +91,10 @@ class Daemon {
   asio::steady_timer local_refresh_timer_{loop_};
   std::unique_ptr<shm::ShmWriter> shm_writer_;  // null when [shm] name = "off"
   asio::steady_timer shm_heartbeat_{loop_};
+  // What the sync loop's discipline is applied to: the virtual clock, or the kernel
+  // (discipline_system_clock). Declared before sync_, which uses them until it stops.
+  std::unique_ptr<clock_driver::KernelClockApi> kernel_api_;  // null unless the kernel driver
+  std::unique_ptr<clock_driver::ClockDriver> clock_driver_;
   std::unique_ptr<SyncLoop> sync_;  // null when the local clock is the reference
   std::unique_ptr<server::NtpServer> ntp_server_;
   bool waiting_to_serve_ = false;  // blocking mode, not yet synchronized

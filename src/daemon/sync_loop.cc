@@ -55,10 +55,12 @@ Status write_atomically(const std::filesystem::path& path, const std::string& te
 
 }  // namespace
 
-SyncLoop::SyncLoop(asio::io_context& loop, const Clock& clock, SyncLoopOptions options,
-                   Publish publish)
+SyncLoop::SyncLoop(asio::io_context& loop, const Clock& clock, clock_driver::ClockDriver& driver,
+                   SyncLoopOptions options, Publish publish)
     : loop_(loop),
       clock_(clock),
+      driver_(driver),
+      engine_clock_(clock, driver),
       options_(std::move(options)),
       publish_(std::move(publish)),
       engine_(options_.engine),
@@ -87,16 +89,23 @@ asio::steady_timer::time_point SyncLoop::timer_point(MonoTime at) const {
          std::chrono::duration_cast<asio::steady_timer::duration>(std::max(wait, Duration(0)));
 }
 
-void SyncLoop::start() {
+Status SyncLoop::start() {
+  if (Status s = driver_.start(engine_clock_.realtime()); !s.ok()) {
+    return s.WithContext("clock driver " + std::string(driver_.name()));
+  }
+  started_ = true;
   std::size_t blocking = 0;
   for (const auto& s : sources_) blocking += s->driver->blocking() ? 1 : 0;
   workers_ = std::make_unique<asio::thread_pool>(std::clamp<std::size_t>(blocking, 1, 8));
   load_drift();
   last_drift_save_ = clock_.monotonic();
-  publish_(engine_.snapshot());
+  publish_engine_snapshot();
   for (auto& s : sources_) schedule_poll(*s);
   check_for_step();
+  return Status::Ok();
 }
+
+void SyncLoop::publish_engine_snapshot() { publish_(driver_.to_system_scale(engine_.snapshot())); }
 
 void SyncLoop::schedule_poll(Source& s) {
   if (stopped_) return;
@@ -146,9 +155,29 @@ void SyncLoop::on_result(Source& s, sources::PollResult r) {
 }
 
 void SyncLoop::run_update() {
-  const sync::UpdateResult r = engine_.update(clock_.monotonic(), clock_.realtime());
-  publish_(r.snapshot);
+  const UnixTime now = engine_clock_.realtime();
+  const sync::UpdateResult r = engine_.update(clock_.monotonic(), now);
   for (const sync::Event& e : r.events) log_event(e);
+  Result<clock_driver::ApplyResult> applied = driver_.apply(r.snapshot, now, r.stepped);
+  if (!applied.ok()) {
+    // The driver's line still says what the kernel does, so what we publish stays right;
+    // only the kernel clock no longer follows.
+    if (last_driver_error_ != applied.status().message()) {
+      spdlog::error("clock driver {}: {}", driver_.name(), applied.status().message());
+    }
+    last_driver_error_ = applied.status().message();
+  } else {
+    last_driver_error_.clear();
+    if (applied->stepped) {
+      spdlog::warn("clock driver {}: stepped the system clock by {}", driver_.name(),
+                   format_duration(*applied->stepped));
+    }
+    // A rate change lands up to a tick late: the engine's clock moved by 0 ± that.
+    if (applied->uncertainty > Duration(0)) {
+      engine_.on_system_clock_step(Duration(0), applied->uncertainty);
+    }
+  }
+  publish_engine_snapshot();
   if (r.next_update_at) schedule_update(*r.next_update_at);
   if (clock_.monotonic() - last_drift_save_ >= options_.drift_save_interval) save_drift();
 }
@@ -163,7 +192,10 @@ void SyncLoop::schedule_update(MonoTime at) {
 void SyncLoop::check_for_step() {
   if (stopped_) return;
   const MonoTime mono = clock_.monotonic();
-  const Duration diff = clock_.realtime() - UnixTime(mono.time_since_epoch());
+  // The driver's own steps are not steps of the engine's clock; its rate changes move
+  // CLOCK_MONOTONIC alike, so they do not show here.
+  const Duration diff =
+      clock_.realtime() - driver_.steps_made() - UnixTime(mono.time_since_epoch());
   if (realtime_minus_mono_) {
     // A disciplined kernel clock moves at most 500 ppm against the monotonic one.
     const Duration elapsed = mono - last_step_check_;
@@ -172,7 +204,7 @@ void SyncLoop::check_for_step() {
     if (abs(jump) > allowed) {
       spdlog::warn("system clock stepped by {}; re-anchoring the virtual clock", format_duration(jump));
       engine_.on_system_clock_step(jump, allowed);
-      publish_(engine_.snapshot());
+      publish_engine_snapshot();
     }
   }
   realtime_minus_mono_ = diff;
@@ -216,15 +248,20 @@ void SyncLoop::stop() {
   for (auto& s : sources_) s->timer->cancel();
   if (workers_) workers_->join();
   save_drift();
+  if (!started_) return;
+  const Status released =
+      driver_.release(engine_.drift().frequency_ppm, engine_clock_.realtime());
+  if (!released.ok()) spdlog::error("clock driver {}: {}", driver_.name(), released.message());
 }
 
 std::vector<SourceReport> SyncLoop::sources() const {
   std::vector<SourceReport> out;
+  const Duration handed_over = driver_.correction_at(engine_clock_.realtime());
   for (const sync::SourceStatus& st : engine_.sources()) {
     SourceReport r;
     r.address = st.name;
     r.state = state_name(st.state);
-    r.offset = st.offset;
+    r.offset = st.offset - handed_over;
     r.delay = st.delay;
     r.jitter = st.jitter;
     r.reach = st.reach;
@@ -238,7 +275,7 @@ std::vector<SourceReport> SyncLoop::sources() const {
 }
 
 bool SyncLoop::synchronized_within(Duration delta, UnixTime system_now) const {
-  return engine_.synchronized_within(delta, system_now);
+  return engine_.synchronized_within(delta, driver_.to_engine_scale(system_now));
 }
 
 }  // namespace kairos::daemon

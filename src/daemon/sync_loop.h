@@ -4,6 +4,12 @@
 // drift estimate, and watches the system clock for steps (realtime − monotonic jumps),
 // which it reports to the engine so the bound stays honest.
 //
+// After every update it hands the engine's line to the clock driver (the virtual clock,
+// or the kernel with `discipline_system_clock`) and publishes the snapshot on the system
+// clock's scale. The engine and the sources read time through engine_clock(): the system
+// clock with the driver's own corrections taken out, so steering the kernel never looks
+// like a measurement (docs/sync.md, "Steering the kernel clock").
+//
 // Blocking drivers (file I/O, NTP exchanges) run on worker threads (one each, up to 8); everything else, including every
 // engine call, runs on the loop's thread.
 //
@@ -21,6 +27,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 
+#include "clock_driver/clock_driver.h"
+#include "clock_driver/engine_scale_clock.h"
 #include "daemon/status_report.h"
 #include "kairos/clock.h"
 #include "kairos/clock_snapshot.h"
@@ -40,21 +48,27 @@ class SyncLoop {
  public:
   using Publish = std::function<void(const ClockSnapshot&)>;
 
-  // `loop` and `clock` must outlive this object.
-  SyncLoop(asio::io_context& loop, const Clock& clock, SyncLoopOptions options, Publish publish);
+  // `loop`, `clock` (the system clock) and `driver` must outlive this object.
+  SyncLoop(asio::io_context& loop, const Clock& clock, clock_driver::ClockDriver& driver,
+           SyncLoopOptions options, Publish publish);
   ~SyncLoop();
   SyncLoop(const SyncLoop&) = delete;
   SyncLoop& operator=(const SyncLoop&) = delete;
 
   Status add_source(std::unique_ptr<sources::SourceDriver> driver);
-  // Loads the drift file, publishes the first (unsynchronized) snapshot, starts polling.
-  void start();
-  // Cancels timers, waits for blocking polls, saves the drift estimate.
+  // Starts the clock driver, loads the drift file, publishes the first (unsynchronized)
+  // snapshot, starts polling. Errors: the driver could not take over the clock.
+  Status start();
+  // Cancels timers, waits for blocking polls, saves the drift estimate, leaves the clock
+  // at the drift estimate.
   void stop();
 
+  // The clock the sources must read (see above).
+  const Clock& engine_clock() const { return engine_clock_; }
+
+  // Offsets are against the system clock.
   std::vector<SourceReport> sources() const;
   bool synchronized_within(Duration delta, UnixTime system_now) const;
-  const ClockSnapshot& snapshot() const { return engine_.snapshot(); }
 
  private:
   struct Source {
@@ -69,6 +83,8 @@ class SyncLoop {
   void poll(Source& s);
   void on_result(Source& s, sources::PollResult result);
   void run_update();
+  // Publishes the engine's snapshot on the system clock's scale.
+  void publish_engine_snapshot();
   void schedule_update(MonoTime at);
   void check_for_step();
   void load_drift();
@@ -77,6 +93,8 @@ class SyncLoop {
 
   asio::io_context& loop_;
   const Clock& clock_;
+  clock_driver::ClockDriver& driver_;
+  clock_driver::EngineScaleClock engine_clock_;
   SyncLoopOptions options_;
   Publish publish_;
   sync::Engine engine_;
@@ -87,6 +105,8 @@ class SyncLoop {
   std::optional<Duration> realtime_minus_mono_;
   MonoTime last_step_check_{};
   MonoTime last_drift_save_{};
+  std::string last_driver_error_;
+  bool started_ = false;
   bool stopped_ = false;
 };
 

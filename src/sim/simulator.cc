@@ -27,7 +27,11 @@ bool has_bound(SyncStatus s) {
   return s == SyncStatus::kSynchronized || s == SyncStatus::kFreeRunning;
 }
 
-enum class EventKind : std::uint8_t { kStart, kWake, kRequest, kReply, kStep, kTick };
+enum class EventKind : std::uint8_t { kStart, kWake, kRequest, kReply, kTimeout, kStep, kTick };
+
+// How long the daemon's NTP source waits for a reply (NtpSourceDriver's timeout): then the
+// poll has failed, the daemon runs update(), and a later reply is dropped.
+constexpr Duration kPollTimeout = seconds(1);
 
 struct Event {
   UnixTime at;
@@ -94,6 +98,7 @@ class World {
   void poll(int i, int u);
   void request(const Event& e);
   void reply(const Event& e);
+  void timeout(const Event& e);
   void step(int i, Duration amount);
   void do_update(int i);
   void check(int i, const ClockSnapshot& s);
@@ -305,6 +310,11 @@ void World::poll(int i, int u) {
   ++n.stats.polls;
   const UnixTime t1 = n.clock.system();
   up.last_t1 = t1;
+  Event deadline{n.clock.true_time_of_mono(n.clock.mono() + kPollTimeout), 0, EventKind::kTimeout};
+  deadline.node = i;
+  deadline.upstream = u;
+  deadline.exchange.t1 = t1;
+  push(deadline);
   if (link_drops(*up.link, up.out_rng)) {
     ++n.stats.lost;
     return;
@@ -375,11 +385,22 @@ void World::reply(const Event& e) {
   n.clock.advance_to(now_);
   sync::Exchange x = e.exchange;
   x.t4 = n.clock.system();
-  if (!n.engine.on_sample(up.id, x, n.clock.mono()).ok()) {
-    ++n.stats.rejected;
-    return;
+  if (n.engine.on_sample(up.id, x, n.clock.mono()).ok()) {
+    ++n.stats.replies;
+  } else {
+    ++n.stats.rejected;  // the daemon still runs update() after an unusable reply
   }
-  ++n.stats.replies;
+  do_update(e.node);
+  schedule_wake(e.node);
+}
+
+// The poll got no reply in time: it failed, as in the daemon, which then runs update().
+void World::timeout(const Event& e) {
+  Node& n = nodes_[static_cast<std::size_t>(e.node)];
+  Upstream& up = n.ups[static_cast<std::size_t>(e.upstream)];
+  if (!up.last_t1 || *up.last_t1 != e.exchange.t1) return;  // answered (or superseded)
+  up.last_t1.reset();  // a reply after this is dropped as stale
+  n.clock.advance_to(now_);
   do_update(e.node);
   schedule_wake(e.node);
 }
@@ -545,6 +566,9 @@ void World::run() {
         break;
       case EventKind::kReply:
         reply(e);
+        break;
+      case EventKind::kTimeout:
+        timeout(e);
         break;
       case EventKind::kStep: {
         Node& n = nodes_[static_cast<std::size_t>(e.node)];

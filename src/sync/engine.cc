@@ -21,6 +21,12 @@ std::string signed_duration(Duration d) {
   return text;
 }
 
+// True when none of the last `polls` polls was answered (reach bit 0 is the latest).
+bool missed_last(std::uint8_t reach, int polls) {
+  const unsigned mask = polls >= 8 ? 0xffu : (1u << std::max(polls, 0)) - 1u;
+  return (reach & mask) == 0;
+}
+
 std::string ppm_text(double ppm) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3fppm", ppm);
@@ -134,7 +140,9 @@ MonoTime Engine::next_poll_at(SourceId id) const {
   const bool bursting = s.polls < config_.burst_count || (s.filter.size() < config_.burst_count &&
                                                           s.polls < 4 * config_.burst_count);
   if (bursting) return s.last_poll + config_.burst_interval;
-  if (s.reach == 0) return s.last_poll + poll_interval(config_.minpoll);
+  if (missed_last(s.reach, config_.misses_before_fast_poll)) {
+    return s.last_poll + std::min(poll_.interval(), poll_interval(config_.minpoll));
+  }
   return s.last_poll + poll_.interval();
 }
 
@@ -151,6 +159,13 @@ void Engine::evaluate_sources(UnixTime now) {
       continue;
     }
     s.last = s.filter.evaluate(now, b, growth, config_.max_distance);
+    // Gone quiet and too far to keep the node within target: say so now rather than
+    // after 8 polls (its last figures stay visible in the status).
+    if (missed_last(s.reach, config_.misses_before_unreachable) &&
+        s.last->distance > config_.target_delta) {
+      s.state = SourceState::kUnreachable;
+      continue;
+    }
     s.state = SourceState::kCandidate;
     if (s.last->distance > config_.max_distance || s.last->sample.stratum >= 15) continue;
     Candidate c;
@@ -184,14 +199,23 @@ UpdateResult Engine::update(MonoTime mono_now, UnixTime system_now) {
 
   Combined combined;
   Intersection intersection;
+  // Whether the system peer brings a sample no selection has seen yet: only then is there
+  // something new to set the clock by (RFC 5905's clock_update needs a newer sample too).
+  bool fresh = false;
   const bool ready = settled(mono_now) && !candidates_.empty() &&
                      static_cast<int>(candidates_.size()) >= config_.min_sources;
   if (ready) {
     intersection = select_truechimers(candidates_);
     cluster_survivors(candidates_, config_.min_survivors);
     combined = combine(candidates_);
+    if (combined.found) {
+      const Source& ps = sources_[static_cast<std::size_t>(
+          candidates_[static_cast<std::size_t>(combined.peer)].source)];
+      fresh = ps.filter.newest_sequence() != ps.judged_sequence;
+    }
     for (const Candidate& c : candidates_) {
       Source& s = sources_[static_cast<std::size_t>(c.source)];
+      s.judged_sequence = s.filter.newest_sequence();
       if (c.verdict == Verdict::kSurvivor) s.state = SourceState::kSelected;
       if (c.verdict == Verdict::kFalseticker) {
         s.state = SourceState::kFalseticker;
@@ -210,7 +234,11 @@ UpdateResult Engine::update(MonoTime mono_now, UnixTime system_now) {
   if (combined.found) {
     const Candidate& peer = candidates_[static_cast<std::size_t>(combined.peer)];
     sources_[static_cast<std::size_t>(peer.source)].system_peer = true;
-    apply_fix(peer, combined.offset, system_now, result.events);
+    if (fresh) {
+      result.stepped = apply_fix(peer, combined.offset, system_now, result.events);
+    } else {
+      follow_fix(system_now);  // old news: keep the last fix, status unchanged
+    }
   } else {
     coast(system_now, !candidates_.empty() && ready, result.events);
   }
@@ -226,7 +254,7 @@ UpdateResult Engine::update(MonoTime mono_now, UnixTime system_now) {
   return result;
 }
 
-void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
+bool Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
                        std::vector<Event>& events) {
   Source& ps = sources_[static_cast<std::size_t>(peer.source)];
   const FilterOutput& out = *ps.last;
@@ -272,7 +300,7 @@ void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
                           format_duration(config_.panic_threshold) +
                           " (insane time); the clock is NOT synchronized. Check the sources, "
                           "or set force to accept it"});
-    return;
+    return false;
   }
   refused_ = false;
   f.virtual_time = now + discipline_.offset_at(now);
@@ -306,6 +334,7 @@ void Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
   status_ = SyncStatus::kSynchronized;
   const Duration error_now = f.root_delay / 2 + f.root_dispersion + discipline_.remaining_at(now);
   poll_.update(error_now, growth_ppm(), out.jitter, learning());
+  return c.kind == CorrectionKind::kStep;
 }
 
 void Engine::coast(UnixTime now, bool had_candidates, std::vector<Event>& events) {
@@ -317,6 +346,11 @@ void Engine::coast(UnixTime now, bool had_candidates, std::vector<Event>& events
              ": free-running, error bound grows at " + ppm_text(growth_ppm())});
   }
   status_ = SyncStatus::kFreeRunning;
+  follow_fix(now);
+}
+
+void Engine::follow_fix(UnixTime now) {
+  if (!fix_ || refused_) return;
   if (!discipline_.slewing_at(now)) {
     const Duration target =
         fix_->offset + from_seconds(to_seconds(now - fix_->time) * fix_->frequency_ppm * 1e-6);

@@ -14,7 +14,14 @@
 // burst_count samples or its burst is over, so a liar that answers first cannot set the
 // clock alone.
 //
-// Error bound at the last fix (the latest update with survivors):
+// A fix (clock update) needs new evidence: the system peer must have a sample that no
+// earlier selection has seen. Otherwise (an update at a poll timeout, at a slew's end, or
+// after another source's reply) the virtual clock keeps following the last fix, its bound
+// keeps growing from it, and the status stays as it was (free-running once nothing is
+// selectable). So old samples never set the clock twice, and a source judged a
+// falseticker cannot take over with the samples it was judged on when the others go quiet.
+//
+// Error bound at the last fix (the latest clock update):
 //   root_delay      = peer root delay + peer delay
 //   root_dispersion = peer root dispersion + peer dispersion (aged) + peer jitter
 //                     + |combined offset − peer offset| + not-yet-slewed correction
@@ -50,7 +57,8 @@ struct SourceInfo {
 };
 
 enum class SourceState : std::uint8_t {
-  kUnreachable,  // no reply in the last 8 polls, or no sample yet
+  kUnreachable,  // no sample yet; no reply in the last 8 polls; or none in the last
+                 // misses_before_unreachable polls and its distance exceeds target_delta
   kCandidate,    // usable but not combined (clustered out, unfit, no majority, waiting)
   kSelected,     // survivor: combined into the clock
   kFalseticker,  // outside the majority's intersection
@@ -98,6 +106,7 @@ struct UpdateResult {
   double frequency_ppm = 0.0;              // drift estimate
   double frequency_error_ppm = 0.0;
   double slew_ppm = 0.0;  // current slew on top of the drift estimate
+  bool stepped = false;   // the discipline stepped the virtual clock in this update
 };
 
 class Engine {
@@ -140,13 +149,14 @@ class Engine {
     int polls = 0;
     MonoTime added{};
     MonoTime last_poll{};
-    std::uint64_t used_sequence = ~std::uint64_t{0};
+    std::uint64_t used_sequence = ~std::uint64_t{0};   // newest sample taken as drift points
+    std::uint64_t judged_sequence = ~std::uint64_t{0};  // newest sample a selection has seen
     SourceState state = SourceState::kUnreachable;
     bool system_peer = false;
     bool jumped = false;  // the filter saw a discontinuity since the last update
     std::optional<FilterOutput> last;
   };
-  // The latest update with survivors: the target line offset(t) = offset + frequency·(t −
+  // The latest clock update: the target line offset(t) = offset + frequency·(t −
   // time), within root_delay/2 + root_dispersion at `time`.
   struct Fix {
     UnixTime time{};
@@ -164,9 +174,12 @@ class Engine {
   bool learning() const;
   bool settled(MonoTime now) const;
   void evaluate_sources(UnixTime now);
-  void apply_fix(const Candidate& peer, Duration combined, UnixTime now,
+  // Returns true when the discipline stepped.
+  bool apply_fix(const Candidate& peer, Duration combined, UnixTime now,
                  std::vector<Event>& events);
   void coast(UnixTime now, bool had_candidates, std::vector<Event>& events);
+  // Keeps the virtual clock on the last fix's line (re-planned once a slew is over).
+  void follow_fix(UnixTime now);
   void publish(UnixTime now);
   bool valid(SourceId id) const { return id >= 0 && id < static_cast<int>(sources_.size()); }
 

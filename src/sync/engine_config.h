@@ -40,6 +40,12 @@ struct EngineConfig {
   Duration target_delta = milliseconds(10);  // wanted error bound between updates
   int burst_count = 4;                       // initial polls per source...
   Duration burst_interval = seconds(2);      // ...this far apart
+  // A source that missed its last N polls is polled at minpoll (or the system poll, if
+  // shorter) until it answers again, so an outage is seen in minutes, not 8 long polls.
+  int misses_before_fast_poll = 2;
+  // A source that missed its last N polls is unreachable once its root distance exceeds
+  // target_delta (it can no longer keep the node within target); reach 0 always is.
+  int misses_before_unreachable = 4;
 };
 
 }  // namespace kairos::sync

@@ -33,7 +33,7 @@ PY
 check_readings 30 || fail "a bounded-time reading excluded the true time"
 pass "synchronized: every reading contains the true time"
 
-# Upstream gone: after 8 unanswered polls the node is free-running; the interval keeps
+# Upstream gone: once its source is unreachable the node is free-running; the interval keeps
 # containing the truth and widens at the rate the node publishes (max_drift_ppm: the
 # configured allowance plus its frequency estimate's error).
 kill "$server_pid"

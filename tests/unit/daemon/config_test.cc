@@ -47,6 +47,37 @@ TEST(Config, MissingFileIsNotFound) {
   EXPECT_NE(c.status().message().find("/nonexistent/kairos.toml"), std::string::npos);
 }
 
+TEST(Config, DisciplineSystemClockIsOffByDefaultAndParsed) {
+  Result<Config> d = parse_config(default_config_text(), "default");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_FALSE(d->sync.discipline_system_clock);
+  EXPECT_TRUE(validate_system_clock_discipline(*d, false).ok());  // off: nothing to check
+  Result<Config> c = parse_config("[sync]\ndiscipline_system_clock = true\n", "k.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->sync.discipline_system_clock);
+  EXPECT_TRUE(validate_system_clock_discipline(*c, true).ok());
+  Result<Config> bad = parse_config("[sync]\ndiscipline_system_clock = \"yes\"\n", "k.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("sync.discipline_system_clock"), std::string::npos)
+      << bad.status().message();
+}
+
+TEST(Config, DisciplineSystemClockNeedsCapSysTimeAndNoSimulatedClock) {
+  Result<Config> c = parse_config("[sync]\ndiscipline_system_clock = true\n", "k.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const Status no_cap = validate_system_clock_discipline(*c, false);
+  EXPECT_EQ(no_cap.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(no_cap.message().find("discipline_system_clock"), std::string::npos);
+  EXPECT_NE(no_cap.message().find("CAP_SYS_TIME"), std::string::npos) << no_cap.message();
+  c->testing.sim_clock_offset = milliseconds(250);
+  const Status shifted = validate_system_clock_discipline(*c, true);
+  EXPECT_EQ(shifted.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(shifted.message().find("--sim-clock-offset"), std::string::npos) << shifted.message();
+  c->testing.sim_clock_offset = Duration(0);
+  c->testing.sim_clock_drift_ppm = 3.0;
+  EXPECT_FALSE(validate_system_clock_discipline(*c, true).ok());
+}
+
 TEST(StateDir, CreatedWhereConfiguredOrUnderXdg) {
   const auto base =
       std::filesystem::temp_directory_path() / ("kairos-state-test-" + std::to_string(::getpid()));

@@ -93,7 +93,10 @@ TEST(Simulator, RecoversAfterOutageWithoutJumpBeyondBound) {
     if (p.t >= minutes(20) && p.t < minutes(30)) during = std::max(during, p.max_bound);
     if (p.t >= minutes(40)) after = std::max(after, p.max_bound);
   }
-  EXPECT_GT(during, 2 * before);
+  // Before the outage the bound may age up to target_delta between fixes (only the
+  // system peer's new samples make a fix); during it, it grows past that.
+  EXPECT_LE(before, target);
+  EXPECT_GT(during, before + target / 2);
   EXPECT_GT(during, target);
   EXPECT_LE(after, target);
   for (const NodeStats& n : r.nodes) EXPECT_GT(n.lost, 0) << n.name;

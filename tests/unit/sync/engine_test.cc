@@ -197,6 +197,62 @@ TEST(EngineTest, BoundGrowsWhenSourcesVanishAndStatusBecomesFreeRunning) {
   EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
 }
 
+// The honest servers stop answering, the liars a little later, so the liars outlast them.
+// With a loose target each source turns unreachable at its 8th missed poll, the liars one
+// after the other: the last liar is the only source left for a while and, with
+// min_sources = 1, is selected alone (the integration test's "-2 s liar reachable one
+// update longer"). Its samples are old and were judged falseticker (or without a
+// majority) before: no update may take them, or any other old sample, as a fix. The node
+// coasts on its last fix: the virtual clock stays with the truth and the bound within
+// that fix's envelope.
+TEST(EngineTest, OldSamplesNeverMakeAFixSoALiarLeftAloneCannotSteerTheClock) {
+  for (const bool swapped : {false, true}) {
+    for (std::uint64_t seed : {61, 62, 63}) {
+      std::vector<ServerSpec> servers(5);
+      servers[3].lie = swapped ? seconds(-2) : seconds(3);
+      servers[4].lie = swapped ? seconds(3) : seconds(-2);
+      NodeSpec n = client(milliseconds(20), 12.0, 5);
+      n.config.target_delta = seconds(1);
+      FakeWorld world(servers, {n}, seed);
+      world.run_for(hours(1));
+      ASSERT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+      const std::string label = (swapped ? "liars -2 s, +3 s" : "liars +3 s, -2 s") +
+                                std::string(", seed ") + std::to_string(seed);
+      const ClockSnapshot last_fix = world.engine(0).snapshot();
+      for (int i = 0; i < 3; ++i) world.server(i).up = false;
+      world.track_error_from_now();
+      int liar_alone_updates = 0;
+      int fixes = 0;
+      Duration worst_excess{0};
+      world.set_hook([&](int, const UpdateResult& r, UnixTime true_now) {
+        const std::vector<SourceStatus> st = world.engine(0).sources();
+        int unreachable = 0;
+        for (const SourceStatus& s : st) unreachable += s.state == SourceState::kUnreachable;
+        const bool liar_selected = st[3].state == SourceState::kSelected ||
+                                   st[4].state == SourceState::kSelected;
+        liar_alone_updates += unreachable == 4 && liar_selected;
+        fixes += r.snapshot.reference_time != last_fix.reference_time;
+        const UnixTime sys = world.system_at(0, true_now);
+        worst_excess =
+            std::max(worst_excess, r.snapshot.error_bound_at(sys) - last_fix.error_bound_at(sys));
+      });
+      world.run_for(hours(1));
+      ASSERT_EQ(world.engine(0).sources()[0].state, SourceState::kUnreachable) << label;
+      world.server(3).up = false;
+      world.server(4).up = false;
+      world.run_for(hours(1));
+      EXPECT_GE(liar_alone_updates, 1) << label << ": the scenario did not leave a liar alone";
+      EXPECT_EQ(fixes, 0) << label;
+      // 100 ns: rounding of the aging terms, far below any real fix's effect.
+      EXPECT_LE(worst_excess, Duration(100)) << label << ": bound above the coasting envelope by "
+                                             << format_duration(worst_excess);
+      EXPECT_LT(world.max_abs_error(0), milliseconds(1)) << label;
+      EXPECT_EQ(world.engine(0).snapshot().status, SyncStatus::kFreeRunning) << label;
+      EXPECT_TRUE(world.violations().empty()) << label << ": " << describe(world.violations());
+    }
+  }
+}
+
 TEST(EngineTest, StepsOnlyDuringTheFirstUpdates) {
   NodeSpec n = client(milliseconds(500), 10.0, 3);
   FakeWorld world({ServerSpec{}, ServerSpec{}, ServerSpec{}}, {n}, 17);
@@ -226,7 +282,7 @@ TEST(EngineTest, AllowStepStepsLargeCorrectionsAtAnyTime) {
   world.run_for(minutes(10));
   world.set_check_bounds(false);
   world.step_system_clock(0, milliseconds(300));
-  world.run_for(minutes(5));
+  world.run_for(minutes(10));  // the poll may be 2^9 s by now: one poll comes in this time
   EXPECT_EQ(rec.steps.size(), 1u);
   EXPECT_GT(rec.steps[0].second, 3);
   EXPECT_LT(abs_d(world.virtual_error(0)), milliseconds(1));
@@ -402,6 +458,95 @@ TEST(EngineTest, RejectsUnknownSourcesAndUnusableReplies) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("stratum 16"), std::string::npos) << s.message();
   EXPECT_EQ(e.sources()[0].samples, 0);
+}
+
+
+// A reference source answering (or not) on the engine's schedule, system clock = truth.
+struct ScheduledSource {
+  MonoTime mono{seconds(1000)};
+  UnixTime system{seconds(1'780'000'000)};
+  Engine engine;
+  SourceId id;
+
+  explicit ScheduledSource(EngineConfig c) : engine(c), id(*engine.add_source({"ref", 1}, mono)) {
+    engine.load_drift(DriftState{0.0, 0.01});  // a known drift: no learning poll
+  }
+  // Waits for the next poll, sends it, and answers it when `answer`; returns the wait.
+  Duration poll(bool answer) {
+    const MonoTime at = engine.next_poll_at(id);
+    const Duration wait = at - mono;
+    system += wait;
+    mono = at;
+    (void)engine.on_poll_sent(id, mono);
+    if (answer) {
+      (void)engine.on_sample(id, sample_from_reference(system, Duration(0), microseconds(10), 1),
+                             mono);
+    }
+    (void)engine.update(mono, system);
+    return wait;
+  }
+};
+
+TEST(EngineTest, ASourceThatMissedTwoPollsIsPolledAtMinpollUntilItAnswers) {
+  EngineConfig c;
+  c.minpoll = 4;
+  c.maxpoll = 10;
+  c.target_delta = seconds(1);  // lots of headroom: the poll climbs to maxpoll
+  ScheduledSource src(c);
+  for (int i = 0; i < 40 && src.engine.snapshot().poll_log2 < 8; ++i) src.poll(true);
+  ASSERT_EQ(src.engine.snapshot().poll_log2, 8);
+  EXPECT_GE(src.poll(false), seconds(256));  // the first miss waited a full poll...
+  EXPECT_GE(src.poll(false), seconds(256));  // ...and so did the second (decided before it)
+  EXPECT_EQ(src.poll(false), seconds(16));   // two missed: back to minpoll (2^4)
+  EXPECT_EQ(src.poll(false), seconds(16));
+  EXPECT_EQ(src.poll(true), seconds(16));  // at minpoll until a reply came...
+  EXPECT_GE(src.poll(true), seconds(256));  // ...then the system poll again
+}
+
+TEST(EngineTest, AQuietSourceTooFarForTheTargetIsUnreachableAfterFourPollsNotEight) {
+  EngineConfig c;
+  c.target_delta = milliseconds(1);  // a tight target: a few minutes of aging exceed it
+  FakeWorld world({ServerSpec{}}, {NodeSpec{Duration(0), 5.0, c, {Upstream{false, 0, {}}}}}, 53);
+  world.run_for(minutes(30));
+  ASSERT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+  world.server(0).up = false;
+  const Duration down_at = world.elapsed();
+  std::optional<Duration> free_running_after;
+  std::uint8_t reach_then = 0;
+  world.set_hook([&](int, const UpdateResult& r, UnixTime) {
+    if (free_running_after || r.snapshot.status != SyncStatus::kFreeRunning) return;
+    free_running_after = world.elapsed() - down_at;
+    reach_then = world.engine(0).sources()[0].reach;
+  });
+  world.run_for(minutes(30));
+  ASSERT_TRUE(free_running_after.has_value());
+  // Polled at minpoll (64 s) after two misses: four misses take well under 8 polls.
+  EXPECT_LE(*free_running_after, minutes(6)) << format_duration(*free_running_after);
+  EXPECT_NE(reach_then, 0) << "the four-miss rule, not an empty reach register, decided";
+  EXPECT_EQ(reach_then & 0x0f, 0);
+  EXPECT_EQ(world.engine(0).sources()[0].state, SourceState::kUnreachable);
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
+}
+
+TEST(EngineTest, AQuietSourceStillWithinTheTargetStaysSelected) {
+  EngineConfig c;
+  c.target_delta = seconds(1);  // four minutes of aging stay far inside this target
+  FakeWorld world({ServerSpec{}}, {NodeSpec{Duration(0), 5.0, c, {Upstream{false, 0, {}}}}}, 59);
+  world.run_for(minutes(30));
+  ASSERT_EQ(world.engine(0).snapshot().status, SyncStatus::kSynchronized);
+  world.server(0).up = false;
+  bool saw_four_misses_selected = false;
+  world.set_hook([&](int, const UpdateResult& r, UnixTime) {
+    const SourceStatus st = world.engine(0).sources()[0];
+    if ((st.reach & 0x0f) == 0 && st.reach != 0 && st.state == SourceState::kSelected &&
+        r.snapshot.status == SyncStatus::kSynchronized) {
+      saw_four_misses_selected = true;
+    }
+  });
+  // Up to 1024 s per poll until two are missed, then 64 s: four misses within 40 min.
+  world.run_for(minutes(45));
+  EXPECT_TRUE(saw_four_misses_selected);
+  EXPECT_TRUE(world.violations().empty()) << describe(world.violations());
 }
 
 }  // namespace

@@ -4,9 +4,10 @@
 // also serve its own virtual clock to others (a chain of tiers).
 //
 // The world is an event loop in true time. It polls when each engine asks
-// (next_poll_at), delivers replies after the link delay, calls update() after every reply
-// and when a slew ends, and after every update checks — also at points in between — that
-// every synchronized node's error bound contains the true time.
+// (next_poll_at), delivers replies after the link delay, calls update() after every reply,
+// every unanswered poll (as the daemon does at a timeout) and when a slew ends, and after
+// every update checks — also at points in between — that every synchronized node's error
+// bound contains the true time.
 #pragma once
 
 #include <algorithm>
@@ -194,7 +195,10 @@ inline void FakeWorld::poll(int node_index, int upstream) {
     x.server.leap = s.status == SyncStatus::kUnsynchronized ? Leap::kUnknown : s.leap;
   } else {
     const ServerSpec& s = servers_[static_cast<std::size_t>(up.index)];
-    if (!s.up) return;
+    if (!s.up) {
+      do_update(node_index);  // as the daemon does when a poll times out
+      return;
+    }
     x.t2 = arrive + s.lie;
     x.server.stratum = s.stratum;
     x.server.reference_id = refid_from_ascii("GPS\0");
