@@ -40,12 +40,13 @@ const Sample* ClockFilter::find(std::uint64_t sequence) const {
 }
 
 std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency_ppm,
-                                                  double growth_ppm, Duration max_distance) const {
+                                                  double growth_ppm, double select_ppm,
+                                                  Duration max_distance) const {
   if (count_ == 0) return std::nullopt;
   std::array<double, kStages> projected{};  // seconds
   std::array<bool, kStages> fit{};          // root distance within max_distance
   int best = -1;
-  double best_distance = 0.0;
+  double best_rank = 0.0;
   double best_dispersion = 0.0;
   for (int i = 0; i < count_; ++i) {  // i = 0 is the newest
     const Sample& s = stages_[(head_ - i + kStages) % kStages];
@@ -55,9 +56,10 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
     const double distance = to_seconds(s.delay) / 2 + dispersion;
     fit[i] =
         to_seconds(s.root_delay / 2 + s.root_dispersion) + distance <= to_seconds(max_distance);
-    if (best < 0 || distance < best_distance) {
+    const double rank = to_seconds(s.delay) / 2 + to_seconds(s.dispersion) + age * select_ppm * 1e-6;
+    if (best < 0 || rank < best_rank) {
       best = i;
-      best_distance = distance;
+      best_rank = rank;
       best_dispersion = dispersion;
     }
   }

@@ -1,7 +1,11 @@
 // ClockFilter: the per-source clock filter (RFC 5905 §10, simplified). It keeps the last
 // kStages samples of one source and, at a given `now`, picks the best: the one with the
-// least distance delay/2 + aged dispersion, i.e. the lowest delay among recent samples,
-// where a sample's age counts against it. Its offset is projected to `now` with the
+// least delay/2 + dispersion aged at a FIXED rate (`select_ppm`, NTP's PHI), i.e. the
+// lowest delay among recent samples, where a sample's age counts against it. The
+// dispersion it reports is aged at `growth_ppm` (which includes the drift estimate's
+// worst-case error) so the bound stays honest; ranking with that rate instead would, on a
+// long path whose drift error stays large, charge an older sample more than the delay
+// differences the filter exists to exploit, and the filter would follow the newest one. Its offset is projected to `now` with the
 // current frequency estimate; jitter is the RMS difference of the other samples'
 // projected offsets from the chosen one, leaving out samples whose own root distance is
 // beyond max_distance (as RFC 5905 leaves out samples at MAXDISP): such a sample (a reply
@@ -55,11 +59,12 @@ class ClockFilter {
   const Sample* find(std::uint64_t sequence) const;
 
   // The best sample at `now` (system clock), projecting offsets with `frequency_ppm` (the
-  // system clock's estimated rate error, positive: system clock slow so the offset grows)
-  // and aging dispersion at `growth_ppm`; samples whose root distance exceeds
-  // `max_distance` are left out of the jitter. nullopt when empty.
+  // system clock's estimated rate error, positive: system clock slow so the offset grows),
+  // ranking by delay/2 + dispersion aged at `select_ppm` and reporting dispersion aged at
+  // `growth_ppm`; samples whose root distance exceeds `max_distance` are left out of the
+  // jitter. nullopt when empty.
   std::optional<FilterOutput> evaluate(UnixTime now, double frequency_ppm, double growth_ppm,
-                                       Duration max_distance) const;
+                                       double select_ppm, Duration max_distance) const;
 
  private:
   std::array<Sample, kStages> stages_{};  // ring, newest at head_

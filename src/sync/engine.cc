@@ -150,7 +150,7 @@ void Engine::evaluate_sources(UnixTime now) {
       s.state = SourceState::kUnreachable;
       continue;
     }
-    s.last = s.filter.evaluate(now, b, growth, config_.max_distance);
+    s.last = s.filter.evaluate(now, b, growth, config_.max_drift_ppm, config_.max_distance);
     s.state = SourceState::kCandidate;
     if (s.last->distance > config_.max_distance || s.last->sample.stratum >= 15) continue;
     Candidate c;

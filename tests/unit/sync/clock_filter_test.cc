@@ -23,11 +23,11 @@ Sample sample(UnixTime t, Duration offset, Duration delay) {
 
 TEST(ClockFilterTest, PicksTheLowestDelayAndMeasuresJitter) {
   ClockFilter f;
-  EXPECT_FALSE(f.evaluate(kT, 0, 15, kMaxDistance).has_value());
+  EXPECT_FALSE(f.evaluate(kT, 0, 15, 15, kMaxDistance).has_value());
   f.add(sample(kT, microseconds(300), milliseconds(3)), 0, 15, milliseconds(128));
   f.add(sample(kT + seconds(1), microseconds(100), microseconds(400)), 0, 15, milliseconds(128));
   f.add(sample(kT + seconds(2), microseconds(500), milliseconds(2)), 0, 15, milliseconds(128));
-  const auto out = f.evaluate(kT + seconds(2), 0.0, 15.0, kMaxDistance);
+  const auto out = f.evaluate(kT + seconds(2), 0.0, 15.0, 15.0, kMaxDistance);
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->offset, microseconds(100));
   EXPECT_EQ(out->sequence, 1u);
@@ -39,7 +39,7 @@ TEST(ClockFilterTest, PicksTheLowestDelayAndMeasuresJitter) {
 TEST(ClockFilterTest, ProjectsOffsetsWithTheFrequency) {
   ClockFilter f;
   f.add(sample(kT, milliseconds(1), microseconds(100)), 0, 15, milliseconds(128));
-  const auto out = f.evaluate(kT + seconds(100), 10.0, 15.0, kMaxDistance);
+  const auto out = f.evaluate(kT + seconds(100), 10.0, 15.0, 15.0, kMaxDistance);
   EXPECT_EQ(out->offset, milliseconds(2));  // + 10 ppm × 100 s
 }
 
@@ -52,7 +52,7 @@ TEST(ClockFilterTest, AJumpDropsTheOlderSamples) {
   EXPECT_TRUE(f.add(sample(kT + seconds(5), milliseconds(300), microseconds(100)), 0, 15,
                     milliseconds(128)));
   EXPECT_EQ(f.size(), 1);
-  EXPECT_EQ(f.evaluate(kT + seconds(5), 0, 15, kMaxDistance)->offset, milliseconds(300));
+  EXPECT_EQ(f.evaluate(kT + seconds(5), 0, 15, 15, kMaxDistance)->offset, milliseconds(300));
 }
 
 TEST(ClockFilterTest, AReplyHeldUpForSecondsDoesNotCountInTheJitter) {
@@ -65,14 +65,14 @@ TEST(ClockFilterTest, AReplyHeldUpForSecondsDoesNotCountInTheJitter) {
           milliseconds(128));
   }
   f.add(sample(kT + seconds(192), seconds(-50), seconds(100)), 0, 15, milliseconds(128));
-  const auto out = f.evaluate(kT + seconds(200), 0.0, 15.0, kMaxDistance);
+  const auto out = f.evaluate(kT + seconds(200), 0.0, 15.0, 15.0, kMaxDistance);
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->offset, microseconds(20));  // the newest good sample: least aged
   // RMS of (20, 10) µs over the two other good samples.
   EXPECT_NEAR(to_seconds(out->jitter), std::sqrt((400.0 + 100.0) / 2) * 1e-6, 1e-9);
   EXPECT_LT(out->distance, milliseconds(2));  // 100 µs + 1 µs + 72 s at 15 ppm + jitter
   // With a limit that admits it, it counts (and dominates), as before.
-  EXPECT_GT(f.evaluate(kT + seconds(200), 0.0, 15.0, seconds(100))->jitter, seconds(25));
+  EXPECT_GT(f.evaluate(kT + seconds(200), 0.0, 15.0, 15.0, seconds(100))->jitter, seconds(25));
 }
 
 }  // namespace
