@@ -1,5 +1,6 @@
 #include "sync/clock_filter.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace kairos::sync {
@@ -45,6 +46,7 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
   if (count_ == 0) return std::nullopt;
   std::array<double, kStages> projected{};  // seconds
   std::array<bool, kStages> fit{};          // root distance within max_distance
+  std::array<double, kStages> rank{};       // seconds: delay/2 + dispersion aged at select
   int best = -1;
   double best_rank = 0.0;
   double best_dispersion = 0.0;
@@ -56,10 +58,10 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
     const double distance = to_seconds(s.delay) / 2 + dispersion;
     fit[i] =
         to_seconds(s.root_delay / 2 + s.root_dispersion) + distance <= to_seconds(max_distance);
-    const double rank = to_seconds(s.delay) / 2 + to_seconds(s.dispersion) + age * select_ppm * 1e-6;
-    if (best < 0 || rank < best_rank) {
+    rank[i] = to_seconds(s.delay) / 2 + to_seconds(s.dispersion) + age * select_ppm * 1e-6;
+    if (best < 0 || rank[i] < best_rank) {
       best = i;
-      best_rank = rank;
+      best_rank = rank[i];
       best_dispersion = dispersion;
     }
   }
@@ -71,12 +73,25 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
     sum_squares += d * d;
     ++others;
   }
+  const double jitter = others > 0 ? std::sqrt(sum_squares / others) : 0.0;
+  // The weighted mean of the fit samples: weight 1 for the chosen one, falling off with
+  // the square of how much worse each one ranks, in units of half the jitter.
+  const double scale = std::max(jitter / 2, 1e-9);
+  double weights = 0.0;
+  double shift = 0.0;  // weighted sum of (projected − chosen)
+  for (int i = 0; i < count_; ++i) {
+    if (i != best && !fit[i]) continue;
+    const double x = 1.0 + (rank[i] - best_rank) / scale;
+    weights += 1.0 / (x * x);
+    shift += (projected[i] - projected[best]) / (x * x);
+  }
+  const double mean = projected[best] + shift / weights;
   FilterOutput out;
   out.sample = stages_[(head_ - best + kStages) % kStages];
   out.sequence = next_sequence_ - 1 - static_cast<std::uint64_t>(best);
-  out.offset = from_seconds(projected[best]);
-  out.dispersion = from_seconds(best_dispersion);
-  out.jitter = others > 0 ? from_seconds(std::sqrt(sum_squares / others)) : Duration(0);
+  out.offset = from_seconds(mean);
+  out.dispersion = from_seconds(best_dispersion + std::abs(mean - projected[best]));
+  out.jitter = from_seconds(jitter);
   out.distance = (out.sample.root_delay + out.sample.delay) / 2 + out.sample.root_dispersion +
                  out.dispersion + out.jitter;
   return out;

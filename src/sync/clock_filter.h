@@ -5,7 +5,14 @@
 // dispersion it reports is aged at `growth_ppm` (which includes the drift estimate's
 // worst-case error) so the bound stays honest; ranking with that rate instead would, on a
 // long path whose drift error stays large, charge an older sample more than the delay
-// differences the filter exists to exploit, and the filter would follow the newest one. Its offset is projected to `now` with the
+// differences the filter exists to exploit, and the filter would follow the newest one.
+//
+// The offset it reports is not the chosen sample's alone but a weighted mean of the fit
+// samples' projected offsets (weight 1 / (1 + (rankᵢ − rank_best) / (jitter/2))², so
+// samples about as good as the chosen one average their noise out and worse ones count
+// little); the distance from the chosen sample's offset to that mean is added to the
+// reported dispersion, so offset ± distance still contains every point the chosen
+// sample's own interval does. Its offset is projected to `now` with the
 // current frequency estimate; jitter is the RMS difference of the other samples'
 // projected offsets from the chosen one, leaving out samples whose own root distance is
 // beyond max_distance (as RFC 5905 leaves out samples at MAXDISP): such a sample (a reply
@@ -30,9 +37,10 @@ namespace kairos::sync {
 struct FilterOutput {
   Sample sample;           // the chosen sample, as measured
   std::uint64_t sequence;  // its sequence number (increases by one per add)
-  Duration offset{0};      // sample offset projected to `now`
-  Duration dispersion{0};  // sample dispersion + growth × age
-  Duration jitter{0};      // RMS offset difference of the other samples, >= 0
+  Duration offset{0};      // weighted mean of the samples' offsets projected to `now`
+  // Chosen sample's dispersion + growth × age + |offset − its projected offset|.
+  Duration dispersion{0};
+  Duration jitter{0};      // RMS offset difference of the others from the chosen one, >= 0
   // Correctness half-width at `now`: (root_delay + delay)/2 + root_dispersion +
   // dispersion + jitter.
   Duration distance{0};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 
 namespace kairos::sync {
 namespace {
@@ -29,11 +30,47 @@ TEST(ClockFilterTest, PicksTheLowestDelayAndMeasuresJitter) {
   f.add(sample(kT + seconds(2), microseconds(500), milliseconds(2)), 0, 15, milliseconds(128));
   const auto out = f.evaluate(kT + seconds(2), 0.0, 15.0, 15.0, kMaxDistance);
   ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->offset, microseconds(100));
+  EXPECT_EQ(out->sample.offset, microseconds(100));
   EXPECT_EQ(out->sequence, 1u);
   // RMS of (200, 0, 400) µs over n − 1 = 2: sqrt((200² + 400²)/2) ≈ 316 µs.
   EXPECT_NEAR(to_seconds(out->jitter), 316.2e-6, 1e-7);
-  EXPECT_EQ(out->dispersion, microseconds(1) + microseconds(15));  // aged 1 s at 15 ppm
+  // The mean leans a little toward the worse samples (ranked 785 and 1315 µs worse, i.e.
+  // 5 and 8.3 half-jitters: weights 0.028 and 0.0115): 100 + 13.0 µs.
+  EXPECT_NEAR(to_seconds(out->offset), 113.03e-6, 0.01e-6);
+  // Aged 1 s at 15 ppm, plus the distance from the chosen sample's offset to the mean.
+  EXPECT_EQ(out->dispersion, microseconds(1) + microseconds(15) + (out->offset - microseconds(100)));
+}
+
+TEST(ClockFilterTest, EquallyGoodSamplesAreAveraged) {
+  ClockFilter f;
+  f.add(sample(kT, microseconds(100), microseconds(400)), 0, 15, milliseconds(128));
+  f.add(sample(kT, microseconds(300), microseconds(400)), 0, 15, milliseconds(128));
+  const auto out = f.evaluate(kT, 0.0, 15.0, 15.0, kMaxDistance);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->offset, microseconds(200));
+  EXPECT_EQ(out->dispersion, microseconds(1) + microseconds(100));
+}
+
+TEST(ClockFilterTest, TheReportedIntervalContainsTheTruthWheneverTheSamplesDo) {
+  // Truth: offset 0 at all times, frequency 0. Each sample's offset lies within ±delay/2
+  // (a random split of its round trip), so offset ± (delay/2 + dispersion) must cover 0.
+  std::uint64_t state = 12345;
+  auto next = [&state](double hi) {  // uniform in [0, hi), a fixed-seed LCG
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return hi * static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  ClockFilter f;
+  for (int i = 0; i < 2000; ++i) {
+    const UnixTime t = kT + seconds(8 * i);
+    const double delay = 100e-6 + next(5e-3);
+    const double offset = (next(1.0) - 0.5) * delay;
+    f.add(sample(t, from_seconds(offset), from_seconds(delay)), 0, 15, milliseconds(128));
+    const auto out = f.evaluate(t + seconds(static_cast<int>(next(8.0))), 0.0, 15.0, 15.0,
+                                kMaxDistance);
+    ASSERT_TRUE(out.has_value());
+    const Duration half_width = out->sample.delay / 2 + out->dispersion;
+    ASSERT_LE(out->offset < Duration(0) ? -out->offset : out->offset, half_width) << "step " << i;
+  }
 }
 
 TEST(ClockFilterTest, ProjectsOffsetsWithTheFrequency) {
@@ -67,7 +104,10 @@ TEST(ClockFilterTest, AReplyHeldUpForSecondsDoesNotCountInTheJitter) {
   f.add(sample(kT + seconds(192), seconds(-50), seconds(100)), 0, 15, milliseconds(128));
   const auto out = f.evaluate(kT + seconds(200), 0.0, 15.0, 15.0, kMaxDistance);
   ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->offset, microseconds(20));  // the newest good sample: least aged
+  EXPECT_EQ(out->sample.offset, microseconds(20));  // the newest good sample: least aged
+  // The older good ones rank 960 and 1920 µs worse (64 s apart at 15 ppm), ~120 and 240
+  // half-jitters: they hardly move the mean.
+  EXPECT_NEAR(to_seconds(out->offset), 20e-6, 1e-9);
   // RMS of (20, 10) µs over the two other good samples.
   EXPECT_NEAR(to_seconds(out->jitter), std::sqrt((400.0 + 100.0) / 2) * 1e-6, 1e-9);
   EXPECT_LT(out->distance, milliseconds(2));  // 100 µs + 1 µs + 72 s at 15 ppm + jitter
