@@ -4,6 +4,42 @@
 #include <cmath>
 
 namespace kairos::sync {
+namespace {
+
+// A fit sample whose delay exceeds the least fit delay by more than kSpikeFactor times the
+// median excess (over at least kSpikeMinSamples fit samples) was held up on one leg: its
+// offset is off by up to half that excess. It is neither chosen nor averaged (it still
+// counts in the jitter). Any chosen sample gives an honest interval, so this only
+// decides which one.
+constexpr double kSpikeFactor = 4.0;
+constexpr int kSpikeMinSamples = 4;
+
+std::array<bool, ClockFilter::kStages> delay_spikes(
+    const std::array<double, ClockFilter::kStages>& delay,
+    const std::array<bool, ClockFilter::kStages>& fit, int count) {
+  std::array<bool, ClockFilter::kStages> spike{};
+  std::array<double, ClockFilter::kStages> excess{};
+  double least = 0.0;
+  int n = 0;
+  for (int i = 0; i < count; ++i) {
+    if (!fit[i]) continue;
+    least = n == 0 ? delay[i] : std::min(least, delay[i]);
+    ++n;
+  }
+  if (n < kSpikeMinSamples) return spike;
+  int k = 0;
+  for (int i = 0; i < count; ++i) {
+    if (fit[i]) excess[k++] = delay[i] - least;
+  }
+  std::nth_element(excess.begin(), excess.begin() + n / 2, excess.begin() + n);
+  const double median = excess[n / 2];
+  for (int i = 0; i < count; ++i) {
+    spike[i] = fit[i] && median > 0.0 && delay[i] - least > kSpikeFactor * median;
+  }
+  return spike;
+}
+
+}  // namespace
 
 bool ClockFilter::add(const Sample& sample, double frequency_ppm, double growth_ppm,
                       Duration jump) {
@@ -47,24 +83,26 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
   std::array<double, kStages> projected{};  // seconds
   std::array<bool, kStages> fit{};          // root distance within max_distance
   std::array<double, kStages> rank{};       // seconds: delay/2 + dispersion aged at select
-  int best = -1;
-  double best_rank = 0.0;
-  double best_dispersion = 0.0;
+  std::array<double, kStages> aged{};       // seconds: dispersion aged at growth
+  std::array<double, kStages> delay{};      // seconds
   for (int i = 0; i < count_; ++i) {  // i = 0 is the newest
     const Sample& s = stages_[(head_ - i + kStages) % kStages];
     const double age = now > s.time ? to_seconds(now - s.time) : 0.0;
     projected[i] = to_seconds(s.offset) + to_seconds(now - s.time) * frequency_ppm * 1e-6;
-    const double dispersion = to_seconds(s.dispersion) + age * growth_ppm * 1e-6;
-    const double distance = to_seconds(s.delay) / 2 + dispersion;
-    fit[i] =
-        to_seconds(s.root_delay / 2 + s.root_dispersion) + distance <= to_seconds(max_distance);
-    rank[i] = to_seconds(s.delay) / 2 + to_seconds(s.dispersion) + age * select_ppm * 1e-6;
-    if (best < 0 || rank[i] < best_rank) {
-      best = i;
-      best_rank = rank[i];
-      best_dispersion = dispersion;
-    }
+    aged[i] = to_seconds(s.dispersion) + age * growth_ppm * 1e-6;
+    delay[i] = to_seconds(s.delay);
+    fit[i] = to_seconds(s.root_delay / 2 + s.root_dispersion) + delay[i] / 2 + aged[i] <=
+             to_seconds(max_distance);
+    rank[i] = delay[i] / 2 + to_seconds(s.dispersion) + age * select_ppm * 1e-6;
   }
+  const std::array<bool, kStages> spike = delay_spikes(delay, fit, count_);
+  int best = -1;
+  for (int i = 0; i < count_; ++i) {
+    if (spike[i]) continue;
+    if (best < 0 || rank[i] < rank[best]) best = i;
+  }
+  const double best_rank = rank[best];
+  const double best_dispersion = aged[best];
   double sum_squares = 0.0;
   int others = 0;
   for (int i = 0; i < count_; ++i) {
@@ -80,7 +118,7 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
   double weights = 0.0;
   double shift = 0.0;  // weighted sum of (projected − chosen)
   for (int i = 0; i < count_; ++i) {
-    if (i != best && !fit[i]) continue;
+    if (i != best && (!fit[i] || spike[i])) continue;
     const double x = 1.0 + (rank[i] - best_rank) / scale;
     weights += 1.0 / (x * x);
     shift += (projected[i] - projected[best]) / (x * x);

@@ -51,6 +51,37 @@ TEST(ClockFilterTest, EquallyGoodSamplesAreAveraged) {
   EXPECT_EQ(out->dispersion, microseconds(1) + microseconds(100));
 }
 
+// Eight polls 8 s apart: seven round trips of 190-220 µs, then the newest, which decides
+// by `newest_delay`. At 15 ppm an 8 s older sample ranks 120 µs worse, so the newest wins
+// on rank unless its delay is a spike: beyond the least delay by more than 4x the median
+// excess (here 4 x 20 µs).
+std::optional<FilterOutput> after_polls(Duration newest_delay, Duration newest_offset) {
+  ClockFilter f;
+  const int delays_us[] = {200, 210, 190, 220, 205, 195, 215};
+  for (int i = 0; i < 7; ++i) {
+    f.add(sample(kT + seconds(8 * i), Duration(0), microseconds(delays_us[i])), 0, 15,
+          milliseconds(128));
+  }
+  f.add(sample(kT + seconds(56), newest_offset, newest_delay), 0, 15, milliseconds(128));
+  return f.evaluate(kT + seconds(56), 0.0, 15.0, 15.0, kMaxDistance);
+}
+
+TEST(ClockFilterTest, ADelaySpikeIsNeitherChosenNorAveraged) {
+  const auto out = after_polls(microseconds(400), microseconds(100));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->sequence, 6u);  // the 8 s older sample with 215 µs
+  EXPECT_EQ(out->offset, Duration(0));
+  // It still counts in the jitter: RMS of (100, 0 × 6) µs over 7.
+  EXPECT_NEAR(to_seconds(out->jitter), 100e-6 / std::sqrt(7.0), 1e-9);
+}
+
+TEST(ClockFilterTest, AnOrdinaryNewestSampleStillWins) {
+  const auto out = after_polls(microseconds(230), microseconds(10));  // 40 µs excess: no spike
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->sequence, 7u);
+  EXPECT_EQ(out->sample.offset, microseconds(10));
+}
+
 TEST(ClockFilterTest, TheReportedIntervalContainsTheTruthWheneverTheSamplesDo) {
   // Truth: offset 0 at all times, frequency 0. Each sample's offset lies within ±delay/2
   // (a random split of its round trip), so offset ± (delay/2 + dispersion) must cover 0.
