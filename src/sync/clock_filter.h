@@ -7,6 +7,11 @@
 // long path whose drift error stays large, charge an older sample more than the delay
 // differences the filter exists to exploit, and the filter would follow the newest one.
 //
+// A delay spike (a fit sample whose delay exceeds the least fit one by more than 4x the
+// median excess, given at least 4 fit samples) is never chosen nor averaged: one leg of
+// it was held up, and on short polls the age penalty would otherwise prefer it when it is
+// the newest. It still counts in the jitter.
+//
 // The offset it reports is not the chosen sample's alone but a weighted mean of the fit
 // samples' projected offsets (weight 1 / (1 + (rankᵢ − rank_best) / (jitter/2))², so
 // samples about as good as the chosen one average their noise out and worse ones count
