@@ -1,5 +1,7 @@
 #include "io/udp_socket.h"
 
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
@@ -19,6 +21,15 @@ Status os_error(const std::string& what) {
 Status set_int(int fd, int level, int name, int value, const char* what) {
   if (setsockopt(fd, level, name, &value, sizeof value) != 0) return os_error(what);
   return Status::Ok();
+}
+
+// Asks for software transmit timestamps, reported without the packet (OPT_TSONLY). A
+// kernel that refuses (too old, or a socket type without them) is not an error: the
+// caller falls back to reading the clock itself.
+bool enable_tx_timestamps(int fd) {
+  const int flags =
+      SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY;
+  return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) == 0;
 }
 
 Result<int> open_socket(int family, const UdpOptions& o) {
@@ -60,12 +71,16 @@ UdpSocket::~UdpSocket() {
   if (fd_ >= 0) close(fd_);
 }
 
-UdpSocket::UdpSocket(UdpSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+UdpSocket::UdpSocket(UdpSocket&& other) noexcept
+    : fd_(other.fd_), tx_timestamps_(other.tx_timestamps_) {
+  other.fd_ = -1;
+}
 
 UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) close(fd_);
     fd_ = other.fd_;
+    tx_timestamps_ = other.tx_timestamps_;
     other.fd_ = -1;
   }
   return *this;
@@ -75,7 +90,7 @@ Result<UdpSocket> UdpSocket::bind(const SocketAddress& local, const UdpOptions& 
   if (local.empty()) return Status::InvalidArgument("bind: no address");
   Result<int> fd = open_socket(local.family(), options);
   if (!fd.ok()) return fd.status();
-  UdpSocket sock(*fd);
+  UdpSocket sock(*fd, options.tx_timestamps && enable_tx_timestamps(*fd));
   if (::bind(*fd, local.sockaddr_ptr(), local.length()) != 0) {
     return os_error("bind " + local.to_string());
   }
@@ -86,7 +101,7 @@ Result<UdpSocket> UdpSocket::connect(const SocketAddress& peer, const UdpOptions
   if (peer.empty()) return Status::InvalidArgument("connect: no address");
   Result<int> fd = open_socket(peer.family(), options);
   if (!fd.ok()) return fd.status();
-  UdpSocket sock(*fd);
+  UdpSocket sock(*fd, options.tx_timestamps && enable_tx_timestamps(*fd));
   if (::connect(*fd, peer.sockaddr_ptr(), peer.length()) != 0) {
     return os_error("connect " + peer.to_string());
   }
@@ -130,6 +145,40 @@ Status UdpSocket::send_segments(std::span<const std::uint8_t> bytes,
     }
     return os_error("sendmsg (UDP GSO)");
   }
+}
+
+std::optional<UnixTime> UdpSocket::take_tx_timestamp() const {
+  std::optional<UnixTime> newest;
+  if (!tx_timestamps_) return newest;
+  alignas(cmsghdr) std::uint8_t control[256];
+  std::uint8_t data[64];  // OPT_TSONLY: no payload comes back; room for one anyway
+  for (int i = 0; i < 64; ++i) {  // bounded: a queue never holds more than a few
+    iovec iov{data, sizeof data};
+    msghdr h{};
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = control;
+    h.msg_controllen = sizeof control;
+    if (recvmsg(fd_, &h, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;  // EAGAIN: empty
+    std::optional<UnixTime> stamp;
+    bool from_timestamping = false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+        scm_timestamping ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) {  // ts[0]: the software stamp
+          stamp = UnixTime(seconds(ts.ts[0].tv_sec) + nanoseconds(ts.ts[0].tv_nsec));
+        }
+      } else if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                 (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+        sock_extended_err err{};
+        std::memcpy(&err, CMSG_DATA(c), sizeof err);
+        from_timestamping = err.ee_origin == SO_EE_ORIGIN_TIMESTAMPING;
+      }
+    }
+    if (stamp && from_timestamping && (!newest || *stamp > *newest)) newest = stamp;
+  }
+  return newest;
 }
 
 }  // namespace kairos::io

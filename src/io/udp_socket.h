@@ -1,6 +1,7 @@
 // UdpSocket: an owned UDP socket (IPv4 or IPv6) with the options the NTP server and
 // clients need: SO_REUSEPORT (one socket per thread on one port), kernel receive
-// timestamps (SO_TIMESTAMPNS), a receive timeout (so blocked threads notice a stop), and
+// timestamps (SO_TIMESTAMPNS), kernel software transmit timestamps (SO_TIMESTAMPING, read
+// back from the error queue), a receive timeout (so blocked threads notice a stop), and
 // buffer sizes.
 //
 // Thread safety: one thread uses a socket at a time (the fd itself is safe to close only
@@ -9,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "io/socket_address.h"
@@ -20,6 +22,10 @@ namespace kairos::io {
 struct UdpOptions {
   bool reuse_port = false;       // SO_REUSEPORT before bind
   bool rx_timestamps = false;    // SO_TIMESTAMPNS: kernel receive time on every datagram
+  // SO_TIMESTAMPING (TX_SOFTWARE, OPT_TSONLY): the kernel's send time of every datagram,
+  // queued on the error queue (see take_tx_timestamp). Best effort: a kernel that refuses
+  // the option leaves the socket without them (tx_timestamps() says false).
+  bool tx_timestamps = false;
   Duration receive_timeout{0};   // SO_RCVTIMEO; 0 blocks forever
   int receive_buffer_bytes = 0;  // SO_RCVBUF; 0 keeps the system default
   int send_buffer_bytes = 0;     // SO_SNDBUF; 0 keeps the system default
@@ -51,10 +57,18 @@ class UdpSocket {
   int fd() const { return fd_; }
   bool is_open() const { return fd_ >= 0; }
   Result<SocketAddress> local_address() const;
+  // Whether the kernel accepted the tx_timestamps option.
+  bool tx_timestamps() const { return tx_timestamps_; }
+
+  // Non-blocking: empties the error queue and returns the newest software transmit
+  // timestamp in it (a system realtime reading), nullopt when there is none (not sent yet,
+  // not enabled, or the kernel gave none). Call it before a send to forget stale ones.
+  std::optional<UnixTime> take_tx_timestamp() const;
 
  private:
-  explicit UdpSocket(int fd) : fd_(fd) {}
+  UdpSocket(int fd, bool tx_timestamps) : fd_(fd), tx_timestamps_(tx_timestamps) {}
   int fd_ = -1;
+  bool tx_timestamps_ = false;
 };
 
 }  // namespace kairos::io

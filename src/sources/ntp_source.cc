@@ -31,6 +31,7 @@ Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params)
   if (!socket_.is_open()) {
     io::UdpOptions o;
     o.rx_timestamps = true;
+    o.tx_timestamps = true;
     o.receive_timeout = milliseconds(20);
     Result<io::UdpSocket> s = io::UdpSocket::connect(server_, o);
     if (!s.ok()) return s.status();
@@ -38,13 +39,17 @@ Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params)
   }
   while (rx_.receive_now(socket_).value_or(0) > 0) {
   }  // drop late replies to earlier polls
+  socket_.take_tx_timestamp();  // and transmit timestamps of earlier sends
 
   std::uint8_t request[ntp::kHeaderSize];
   ntp::NtpPacket p;
   p.version = 4;
   p.mode = ntp::Mode::kClient;
-  const UnixTime t1 = clock_.realtime();
-  p.transmit_time = NtpTimestamp::from_unix(t1);
+  // The request carries this reading; the server only echoes it back as the origin, so
+  // the kernel's transmit timestamp, when it comes, replaces it as t1 (chrony does the
+  // same): it leaves out the send path and any preemption before the datagram left.
+  const UnixTime sent = clock_.realtime();
+  p.transmit_time = NtpTimestamp::from_unix(sent);
   ntp::encode_header(p, request);
   if (::send(socket_.fd(), request, sizeof request, 0) != static_cast<ssize_t>(sizeof request)) {
     const int err = errno;
@@ -71,6 +76,7 @@ Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params)
         continue;  // stale or bogus: keep waiting for the real reply
       }
       const ntp::NtpPacket& r = s->reply;
+      const UnixTime t1 = transmit_time(sent, t4);
       sync::Exchange e;
       e.t1 = t1;
       e.t2 = r.receive_time.to_unix(t1);
@@ -86,6 +92,14 @@ Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params)
     }
   }
   return last;
+}
+
+UnixTime NtpSourceDriver::transmit_time(UnixTime sent, UnixTime t4) const {
+  const std::optional<UnixTime> kernel = socket_.take_tx_timestamp();
+  if (!kernel) return sent;
+  const UnixTime t1 = clock_.from_system_realtime(*kernel);
+  // Taken after `sent` was read and before the reply came back, or it is not ours.
+  return t1 >= sent && t1 <= t4 ? t1 : sent;
 }
 
 void NtpSourceDriver::poll(const sync::SampleParams& params, std::function<void(PollResult)> done) {

@@ -1,7 +1,8 @@
 // NtpSourceDriver: one upstream NTP server as a time source. Each poll is one client-mode
-// exchange on a connected UDP socket: t1 is read from the clock right before sending, t4
-// is the kernel's receive timestamp (mapped through Clock::from_system_realtime, so a
-// shifted test clock shifts both), and the reply is checked (origin, mode, KoD,
+// exchange on a connected UDP socket: t1 is the kernel's software transmit timestamp and
+// t4 its receive timestamp, both mapped through Clock::from_system_realtime (so a shifted
+// test clock shifts them as it shifts clock reads); where the kernel gives no transmit
+// timestamp, t1 is the clock read right before sending. The reply is checked (origin, mode, KoD,
 // unsynchronized server) before it becomes a sync::Sample.
 //
 // poll() blocks for at most `timeout`, so the daemon runs it on a worker thread.
@@ -37,6 +38,10 @@ class NtpSourceDriver final : public SourceDriver {
   Result<sync::Sample> exchange(const sync::SampleParams& params);
 
  private:
+  // t1 for a request sent after the clock read `sent` whose reply came at t4: the
+  // kernel's transmit timestamp if it has one between the two, else `sent`.
+  UnixTime transmit_time(UnixTime sent, UnixTime t4) const;
+
   io::SocketAddress server_;
   std::string name_;
   const Clock& clock_;

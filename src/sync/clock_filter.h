@@ -1,7 +1,23 @@
 // ClockFilter: the per-source clock filter (RFC 5905 §10, simplified). It keeps the last
 // kStages samples of one source and, at a given `now`, picks the best: the one with the
-// least distance delay/2 + aged dispersion, i.e. the lowest delay among recent samples,
-// where a sample's age counts against it. Its offset is projected to `now` with the
+// least delay/2 + dispersion aged at a FIXED rate (`select_ppm`, NTP's PHI), i.e. the
+// lowest delay among recent samples, where a sample's age counts against it. The
+// dispersion it reports is aged at `growth_ppm` (which includes the drift estimate's
+// worst-case error) so the bound stays honest; ranking with that rate instead would, on a
+// long path whose drift error stays large, charge an older sample more than the delay
+// differences the filter exists to exploit, and the filter would follow the newest one.
+//
+// A delay spike (a fit sample whose delay exceeds the least fit one by more than 4x the
+// median excess, given at least 4 fit samples) is never chosen nor averaged: one leg of
+// it was held up, and on short polls the age penalty would otherwise prefer it when it is
+// the newest. It still counts in the jitter.
+//
+// The offset it reports is not the chosen sample's alone but a weighted mean of the fit
+// samples' projected offsets (weight 1 / (1 + (rankᵢ − rank_best) / (jitter/2))², so
+// samples about as good as the chosen one average their noise out and worse ones count
+// little); the distance from the chosen sample's offset to that mean is added to the
+// reported dispersion, so offset ± distance still contains every point the chosen
+// sample's own interval does. Its offset is projected to `now` with the
 // current frequency estimate; jitter is the RMS difference of the other samples'
 // projected offsets from the chosen one, leaving out samples whose own root distance is
 // beyond max_distance (as RFC 5905 leaves out samples at MAXDISP): such a sample (a reply
@@ -26,9 +42,10 @@ namespace kairos::sync {
 struct FilterOutput {
   Sample sample;           // the chosen sample, as measured
   std::uint64_t sequence;  // its sequence number (increases by one per add)
-  Duration offset{0};      // sample offset projected to `now`
-  Duration dispersion{0};  // sample dispersion + growth × age
-  Duration jitter{0};      // RMS offset difference of the other samples, >= 0
+  Duration offset{0};      // weighted mean of the samples' offsets projected to `now`
+  // Chosen sample's dispersion + growth × age + |offset − its projected offset|.
+  Duration dispersion{0};
+  Duration jitter{0};      // RMS offset difference of the others from the chosen one, >= 0
   // Correctness half-width at `now`: (root_delay + delay)/2 + root_dispersion +
   // dispersion + jitter.
   Duration distance{0};
@@ -55,11 +72,12 @@ class ClockFilter {
   const Sample* find(std::uint64_t sequence) const;
 
   // The best sample at `now` (system clock), projecting offsets with `frequency_ppm` (the
-  // system clock's estimated rate error, positive: system clock slow so the offset grows)
-  // and aging dispersion at `growth_ppm`; samples whose root distance exceeds
-  // `max_distance` are left out of the jitter. nullopt when empty.
+  // system clock's estimated rate error, positive: system clock slow so the offset grows),
+  // ranking by delay/2 + dispersion aged at `select_ppm` and reporting dispersion aged at
+  // `growth_ppm`; samples whose root distance exceeds `max_distance` are left out of the
+  // jitter. nullopt when empty.
   std::optional<FilterOutput> evaluate(UnixTime now, double frequency_ppm, double growth_ppm,
-                                       Duration max_distance) const;
+                                       double select_ppm, Duration max_distance) const;
 
  private:
   std::array<Sample, kStages> stages_{};  // ring, newest at head_

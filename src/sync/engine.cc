@@ -158,7 +158,7 @@ void Engine::evaluate_sources(UnixTime now) {
       s.state = SourceState::kUnreachable;
       continue;
     }
-    s.last = s.filter.evaluate(now, b, growth, config_.max_distance);
+    s.last = s.filter.evaluate(now, b, growth, config_.max_drift_ppm, config_.max_distance);
     // Gone quiet and too far to keep the node within target: say so now rather than
     // after 8 polls (its last figures stay visible in the status).
     if (missed_last(s.reach, config_.misses_before_unreachable) &&

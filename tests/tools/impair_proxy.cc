@@ -3,8 +3,10 @@
 // that jitter implies. For tests and the accuracy benchmark; loopback only.
 //
 // Each client address gets its own upstream socket, so replies find their way back.
-// Bounded: at most --max-clients clients, --max-queue datagrams in flight, and it exits
-// after --duration.
+// Bounded: at most --max-clients clients (a new client beyond that takes over the socket
+// of the one heard from least recently, so a client that sends each request from a new
+// port, as chronyd does by default, keeps working), at most 100000 datagrams in flight, and
+// it exits after --duration.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -90,6 +92,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"uniform", "exponential"}));
   app.add_option("--loss", o.loss, "Drop probability per datagram")->check(CLI::Range(0.0, 1.0));
   app.add_option("--seed", o.seed, "PRNG seed");
+  app.add_option("--max-clients", o.max_clients, "Client addresses tracked at once (LRU beyond)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--duration", o.duration, "Exit after this long")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -125,7 +130,12 @@ int main(int argc, char** argv) {
     return kairos::from_seconds(kairos::to_seconds(jitter) * x);
   };
 
-  std::vector<std::pair<sockaddr_in, int>> clients;  // client -> its upstream socket
+  struct Client {
+    sockaddr_in address;
+    int fd;                       // its upstream socket
+    Clock::time_point last_seen;  // of its last request
+  };
+  std::vector<Client> clients;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue;
   std::uint64_t forwarded = 0, dropped = 0;
   std::vector<std::uint8_t> buf(65536);
@@ -141,7 +151,7 @@ int main(int argc, char** argv) {
 
   while (Clock::now() < end) {
     std::vector<pollfd> fds{{listen_fd, POLLIN, 0}};
-    for (const auto& c : clients) fds.push_back({c.second, POLLIN, 0});
+    for (const auto& c : clients) fds.push_back({c.fd, POLLIN, 0});
     int timeout_ms = 100;
     if (!queue.empty()) {
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(queue.top().due - Clock::now());
@@ -153,19 +163,28 @@ int main(int argc, char** argv) {
       socklen_t flen = sizeof from;
       const ssize_t n = recvfrom(listen_fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &flen);
       if (n >= 0) {
-        auto it = std::find_if(clients.begin(), clients.end(), [&](auto& c) { return same(c.first, from); });
+        auto it = std::find_if(clients.begin(), clients.end(), [&](auto& c) { return same(c.address, from); });
         if (it == clients.end() && clients.size() < o.max_clients) {
           const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-          clients.emplace_back(from, fd);
+          clients.push_back({from, fd, Clock::now()});
           it = clients.end() - 1;
+        } else if (it == clients.end() && !clients.empty()) {
+          // Full: the least recently heard client's socket now serves this one (late
+          // replies to the old client reach the new one, which drops them as stale).
+          it = std::min_element(clients.begin(), clients.end(),
+                                [](auto& a, auto& b) { return a.last_seen < b.last_seen; });
+          it->address = from;
         }
-        if (it != clients.end()) enqueue(it->second, upstream, buf.data(), static_cast<std::size_t>(n), delay_up);
+        if (it != clients.end()) {
+          it->last_seen = Clock::now();
+          enqueue(it->fd, upstream, buf.data(), static_cast<std::size_t>(n), delay_up);
+        }
       }
     }
     for (std::size_t i = 1; i < fds.size(); ++i) {
       if (!(fds[i].revents & POLLIN)) continue;
       const ssize_t n = recv(fds[i].fd, buf.data(), buf.size(), 0);
-      if (n >= 0) enqueue(listen_fd, clients[i - 1].first, buf.data(), static_cast<std::size_t>(n), delay_down);
+      if (n >= 0) enqueue(listen_fd, clients[i - 1].address, buf.data(), static_cast<std::size_t>(n), delay_down);
     }
     while (!queue.empty() && queue.top().due <= Clock::now()) {
       const Pending& p = queue.top();
@@ -176,7 +195,7 @@ int main(int argc, char** argv) {
   }
   std::printf("impair_proxy: forwarded %llu, dropped %llu\n", static_cast<unsigned long long>(forwarded),
               static_cast<unsigned long long>(dropped));
-  for (const auto& c : clients) close(c.second);
+  for (const auto& c : clients) close(c.fd);
   close(listen_fd);
   return 0;
 }

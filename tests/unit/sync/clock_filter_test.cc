@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 
 namespace kairos::sync {
 namespace {
@@ -23,23 +24,90 @@ Sample sample(UnixTime t, Duration offset, Duration delay) {
 
 TEST(ClockFilterTest, PicksTheLowestDelayAndMeasuresJitter) {
   ClockFilter f;
-  EXPECT_FALSE(f.evaluate(kT, 0, 15, kMaxDistance).has_value());
+  EXPECT_FALSE(f.evaluate(kT, 0, 15, 15, kMaxDistance).has_value());
   f.add(sample(kT, microseconds(300), milliseconds(3)), 0, 15, milliseconds(128));
   f.add(sample(kT + seconds(1), microseconds(100), microseconds(400)), 0, 15, milliseconds(128));
   f.add(sample(kT + seconds(2), microseconds(500), milliseconds(2)), 0, 15, milliseconds(128));
-  const auto out = f.evaluate(kT + seconds(2), 0.0, 15.0, kMaxDistance);
+  const auto out = f.evaluate(kT + seconds(2), 0.0, 15.0, 15.0, kMaxDistance);
   ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->offset, microseconds(100));
+  EXPECT_EQ(out->sample.offset, microseconds(100));
   EXPECT_EQ(out->sequence, 1u);
   // RMS of (200, 0, 400) µs over n − 1 = 2: sqrt((200² + 400²)/2) ≈ 316 µs.
   EXPECT_NEAR(to_seconds(out->jitter), 316.2e-6, 1e-7);
-  EXPECT_EQ(out->dispersion, microseconds(1) + microseconds(15));  // aged 1 s at 15 ppm
+  // The mean leans a little toward the worse samples (ranked 785 and 1315 µs worse, i.e.
+  // 5 and 8.3 half-jitters: weights 0.028 and 0.0115): 100 + 13.0 µs.
+  EXPECT_NEAR(to_seconds(out->offset), 113.03e-6, 0.01e-6);
+  // Aged 1 s at 15 ppm, plus the distance from the chosen sample's offset to the mean.
+  EXPECT_EQ(out->dispersion, microseconds(1) + microseconds(15) + (out->offset - microseconds(100)));
+}
+
+TEST(ClockFilterTest, EquallyGoodSamplesAreAveraged) {
+  ClockFilter f;
+  f.add(sample(kT, microseconds(100), microseconds(400)), 0, 15, milliseconds(128));
+  f.add(sample(kT, microseconds(300), microseconds(400)), 0, 15, milliseconds(128));
+  const auto out = f.evaluate(kT, 0.0, 15.0, 15.0, kMaxDistance);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->offset, microseconds(200));
+  EXPECT_EQ(out->dispersion, microseconds(1) + microseconds(100));
+}
+
+// Eight polls 8 s apart: seven round trips of 190-220 µs, then the newest, which decides
+// by `newest_delay`. At 15 ppm an 8 s older sample ranks 120 µs worse, so the newest wins
+// on rank unless its delay is a spike: beyond the least delay by more than 4x the median
+// excess (here 4 x 20 µs).
+std::optional<FilterOutput> after_polls(Duration newest_delay, Duration newest_offset) {
+  ClockFilter f;
+  const int delays_us[] = {200, 210, 190, 220, 205, 195, 215};
+  for (int i = 0; i < 7; ++i) {
+    f.add(sample(kT + seconds(8 * i), Duration(0), microseconds(delays_us[i])), 0, 15,
+          milliseconds(128));
+  }
+  f.add(sample(kT + seconds(56), newest_offset, newest_delay), 0, 15, milliseconds(128));
+  return f.evaluate(kT + seconds(56), 0.0, 15.0, 15.0, kMaxDistance);
+}
+
+TEST(ClockFilterTest, ADelaySpikeIsNeitherChosenNorAveraged) {
+  const auto out = after_polls(microseconds(400), microseconds(100));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->sequence, 6u);  // the 8 s older sample with 215 µs
+  EXPECT_EQ(out->offset, Duration(0));
+  // It still counts in the jitter: RMS of (100, 0 × 6) µs over 7.
+  EXPECT_NEAR(to_seconds(out->jitter), 100e-6 / std::sqrt(7.0), 1e-9);
+}
+
+TEST(ClockFilterTest, AnOrdinaryNewestSampleStillWins) {
+  const auto out = after_polls(microseconds(230), microseconds(10));  // 40 µs excess: no spike
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->sequence, 7u);
+  EXPECT_EQ(out->sample.offset, microseconds(10));
+}
+
+TEST(ClockFilterTest, TheReportedIntervalContainsTheTruthWheneverTheSamplesDo) {
+  // Truth: offset 0 at all times, frequency 0. Each sample's offset lies within ±delay/2
+  // (a random split of its round trip), so offset ± (delay/2 + dispersion) must cover 0.
+  std::uint64_t state = 12345;
+  auto next = [&state](double hi) {  // uniform in [0, hi), a fixed-seed LCG
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return hi * static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  ClockFilter f;
+  for (int i = 0; i < 2000; ++i) {
+    const UnixTime t = kT + seconds(8 * i);
+    const double delay = 100e-6 + next(5e-3);
+    const double offset = (next(1.0) - 0.5) * delay;
+    f.add(sample(t, from_seconds(offset), from_seconds(delay)), 0, 15, milliseconds(128));
+    const auto out = f.evaluate(t + seconds(static_cast<int>(next(8.0))), 0.0, 15.0, 15.0,
+                                kMaxDistance);
+    ASSERT_TRUE(out.has_value());
+    const Duration half_width = out->sample.delay / 2 + out->dispersion;
+    ASSERT_LE(out->offset < Duration(0) ? -out->offset : out->offset, half_width) << "step " << i;
+  }
 }
 
 TEST(ClockFilterTest, ProjectsOffsetsWithTheFrequency) {
   ClockFilter f;
   f.add(sample(kT, milliseconds(1), microseconds(100)), 0, 15, milliseconds(128));
-  const auto out = f.evaluate(kT + seconds(100), 10.0, 15.0, kMaxDistance);
+  const auto out = f.evaluate(kT + seconds(100), 10.0, 15.0, 15.0, kMaxDistance);
   EXPECT_EQ(out->offset, milliseconds(2));  // + 10 ppm × 100 s
 }
 
@@ -52,7 +120,7 @@ TEST(ClockFilterTest, AJumpDropsTheOlderSamples) {
   EXPECT_TRUE(f.add(sample(kT + seconds(5), milliseconds(300), microseconds(100)), 0, 15,
                     milliseconds(128)));
   EXPECT_EQ(f.size(), 1);
-  EXPECT_EQ(f.evaluate(kT + seconds(5), 0, 15, kMaxDistance)->offset, milliseconds(300));
+  EXPECT_EQ(f.evaluate(kT + seconds(5), 0, 15, 15, kMaxDistance)->offset, milliseconds(300));
 }
 
 TEST(ClockFilterTest, AReplyHeldUpForSecondsDoesNotCountInTheJitter) {
@@ -65,14 +133,17 @@ TEST(ClockFilterTest, AReplyHeldUpForSecondsDoesNotCountInTheJitter) {
           milliseconds(128));
   }
   f.add(sample(kT + seconds(192), seconds(-50), seconds(100)), 0, 15, milliseconds(128));
-  const auto out = f.evaluate(kT + seconds(200), 0.0, 15.0, kMaxDistance);
+  const auto out = f.evaluate(kT + seconds(200), 0.0, 15.0, 15.0, kMaxDistance);
   ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->offset, microseconds(20));  // the newest good sample: least aged
+  EXPECT_EQ(out->sample.offset, microseconds(20));  // the newest good sample: least aged
+  // The older good ones rank 960 and 1920 µs worse (64 s apart at 15 ppm), ~120 and 240
+  // half-jitters: they hardly move the mean.
+  EXPECT_NEAR(to_seconds(out->offset), 20e-6, 1e-9);
   // RMS of (20, 10) µs over the two other good samples.
   EXPECT_NEAR(to_seconds(out->jitter), std::sqrt((400.0 + 100.0) / 2) * 1e-6, 1e-9);
   EXPECT_LT(out->distance, milliseconds(2));  // 100 µs + 1 µs + 72 s at 15 ppm + jitter
   // With a limit that admits it, it counts (and dominates), as before.
-  EXPECT_GT(f.evaluate(kT + seconds(200), 0.0, 15.0, seconds(100))->jitter, seconds(25));
+  EXPECT_GT(f.evaluate(kT + seconds(200), 0.0, 15.0, 15.0, seconds(100))->jitter, seconds(25));
 }
 
 }  // namespace
