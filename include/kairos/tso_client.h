@@ -60,8 +60,9 @@ struct SequenceRange {
 
 // Receives the result of get_timestamps_async(): the range, or the error the blocking
 // call would have returned. Runs on a client thread (usually the one reading the stream,
-// while the next calls wait): it must not block, and should be short. It may call the
-// client again. Callables up to two pointers in size are stored without allocating.
+// while the next calls wait): it must not block, and should be short. It may call
+// get_timestamps_async again, but not the blocking calls (they would wait for the thread
+// running it). Callables up to two pointers in size are stored without allocating.
 using TimestampCallback = std::function<void(Result<TimestampRange>)>;
 
 class TsoClient {
@@ -72,10 +73,10 @@ class TsoClient {
 
   // Reserves `count` consecutive timestamps; blocks until they arrive or the call fails.
   virtual Result<TimestampRange> get_timestamps(std::uint32_t count) = 0;
-  // The same call without blocking: `done` is called exactly once, with the range or the
-  // error, within about `timeout` (never from inside this function, except while the
-  // client is being destroyed). Callbacks of calls answered by one message run in the
-  // order the calls were made.
+  // The same call without blocking: `done` (must not be empty) is called exactly once,
+  // with the range or the error, within about `timeout` (never from inside this function,
+  // except while the client is being destroyed). Callbacks of calls answered by one
+  // message run in the order the calls were made.
   virtual void get_timestamps_async(std::uint32_t count, TimestampCallback done) = 0;
   virtual Result<SequenceRange> next_sequence(std::string_view name, std::uint64_t count) = 0;
 };

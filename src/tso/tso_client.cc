@@ -275,7 +275,10 @@ class GrpcTsoClient final : public TsoClient {
     while (!stop_) {
       timer_cv_.wait_until(lock, std::min(mono_now() + tick_, next_deadline()),
                            [&] { return stop_; });
-      if (!stop_) expire_due(lock);
+      if (stop_) break;
+      expire_due(lock);
+      // Calls made by the callbacks just run: this thread does not send them.
+      if (!queue_.empty() && dispatcher_waiting_ && can_send()) dispatch_cv_.notify_one();
     }
   }
 
