@@ -158,17 +158,20 @@ void load_blocking(const Flags& f, kairos::TsoClient& client, MonoTime start, Mo
 
 // Async API: `callers` logical callers, each with at most one call outstanding; latency is
 // from issuing a call to its callback. Unthrottled, a caller issues its next call from the
-// callback of the previous one (closed loop). With --rate, a pacer thread issues the calls
-// due every 100 us (open loop) to whichever callers are idle; calls due while all callers
-// are busy wait for one (so the rate reached is printed, not assumed).
+// callback of the previous one (closed loop). With --rate, calls are due at that rate from
+// the start (open loop): a pacer thread issues the calls due every 100 us to whichever
+// callers are idle, and a caller whose call completes while calls are overdue issues the
+// next at once; calls due while all callers are busy wait for one (so the rate reached is
+// printed, not assumed).
 class AsyncLoad {
  public:
-  AsyncLoad(const Flags& f, kairos::TsoClient& client, MonoTime end, LoadResult& out)
-      : f_(f), client_(client), end_(end), out_(out), issued_at_(f.callers) {}
+  AsyncLoad(const Flags& f, kairos::TsoClient& client, MonoTime start, MonoTime end,
+            LoadResult& out)
+      : f_(f), client_(client), start_(start), end_(end), out_(out), issued_at_(f.callers) {}
 
-  void run(MonoTime start) {
+  void run() {
     if (f_.rate > 0) {
-      pace(start);
+      pace();
     } else {
       for (int i = 0; i < f_.callers; ++i) issue(i);
     }
@@ -197,8 +200,12 @@ class AsyncLoad {
     if (now >= end_ || out_.failed.load(std::memory_order_relaxed)) {
       retire();
     } else if (f_.rate > 0) {
-      std::lock_guard lock(mu_);
-      if (pacing_) {
+      std::unique_lock lock(mu_);
+      if (pacing_ && issued_ < due(now)) {
+        ++issued_;
+        lock.unlock();
+        issue(caller);
+      } else if (pacing_) {
         idle_.push_back(caller);
       } else if (++retired_ == f_.callers) {
         cv_.notify_all();
@@ -213,27 +220,30 @@ class AsyncLoad {
     if (++retired_ == f_.callers) cv_.notify_all();
   }
 
-  void pace(MonoTime start) {
+  // Calls due by `now` since the start.
+  std::uint64_t due(MonoTime now) const {
+    return static_cast<std::uint64_t>(kairos::to_seconds(now - start_) * f_.rate);
+  }
+
+  void pace() {
     {
       std::lock_guard lock(mu_);
       pacing_ = true;
       for (int i = 0; i < f_.callers; ++i) idle_.push_back(i);
     }
-    std::uint64_t issued = 0;
     std::vector<int> ready;
     while (true) {
       const MonoTime now = mono();
       if (now >= end_ || out_.failed.load()) break;
-      const auto due = static_cast<std::uint64_t>(kairos::to_seconds(now - start) * f_.rate);
       {
         std::lock_guard lock(mu_);
-        while (issued + ready.size() < due && !idle_.empty()) {
+        while (issued_ < due(now) && !idle_.empty()) {
           ready.push_back(idle_.back());
           idle_.pop_back();
+          ++issued_;
         }
       }
       for (int caller : ready) issue(caller);
-      issued += ready.size();
       ready.clear();
       kairos::SystemClock::instance().sleep_until(now + kairos::microseconds(100));
     }
@@ -246,6 +256,7 @@ class AsyncLoad {
 
   const Flags& f_;
   kairos::TsoClient& client_;
+  const MonoTime start_;
   const MonoTime end_;
   LoadResult& out_;
   std::vector<MonoTime> issued_at_;  // per caller; one call at a time each
@@ -254,6 +265,7 @@ class AsyncLoad {
   std::vector<int> idle_;  // guarded by mu_: callers waiting for the pacer
   int retired_ = 0;        // guarded by mu_
   bool pacing_ = false;    // guarded by mu_: the pacer still hands out idle callers
+  std::uint64_t issued_ = 0;  // guarded by mu_: paced calls issued so far
 };
 
 int run_load(const Flags& f, kairos::TsoClient& client) {
@@ -276,7 +288,7 @@ int run_load(const Flags& f, kairos::TsoClient& client) {
   const MonoTime start = mono();
   const MonoTime end = start + *duration;
   if (f.api == "async") {
-    AsyncLoad(f, client, end, out).run(start);
+    AsyncLoad(f, client, start, end, out).run();
   } else {
     load_blocking(f, client, start, end, out);
   }
