@@ -69,14 +69,19 @@ class TimestampStream {
                   const std::function<void()>& wake_extender)
       : oracle_(oracle), options_(options), wake_extender_(wake_extender) {
     service.RequestGetTimestamps(&ctx_, &stream_, &cq, &cq, &accepted_);
+    ops_ = 1;
   }
 
   // One completion for this stream. Returns false when the stream is over: delete it.
-  bool on_event(Op op, bool ok) {
+  // With `stopping` (the queue is being shut down) it starts nothing and is over when
+  // its last operation completed.
+  bool on_event(Op op, bool ok, bool stopping) {
+    --ops_;
+    if (stopping) return ops_ > 0;
     switch (op) {
       case Op::kAccepted:
         if (!ok) return false;  // the server is shutting down
-        stream_.Read(&req_, &read_);
+        read();
         return true;
       case Op::kRead:
         on_read(ok);
@@ -105,11 +110,18 @@ class TimestampStream {
     pb::TimestampResponse& resp = pending_.emplace_back();
     resp.set_first(*first);
     resp.set_count(req_.count());
-    if (!writing_) {
-      writing_ = true;
-      stream_.Write(pending_.front(), &written_);
-    }
+    if (!writing_) write();
+    read();
+  }
+
+  void read() {
+    ++ops_;
     stream_.Read(&req_, &read_);
+  }
+  void write() {
+    ++ops_;
+    writing_ = true;
+    stream_.Write(pending_.front(), &written_);
   }
 
   void on_written(bool ok) {
@@ -119,8 +131,7 @@ class TimestampStream {
       write_failed_ = true;  // the client is gone; the read fails too
       pending_.clear();
     } else if (!pending_.empty()) {
-      writing_ = true;
-      stream_.Write(pending_.front(), &written_);
+      write();
     }
     finish_if_done();
   }
@@ -134,6 +145,7 @@ class TimestampStream {
   void finish_if_done() {
     if (reading_ || writing_ || finishing_) return;
     finishing_ = true;
+    ++ops_;
     stream_.Finish(status_, &finished_);
   }
 
@@ -148,6 +160,7 @@ class TimestampStream {
   bool writing_ = false;
   bool write_failed_ = false;
   bool finishing_ = false;
+  int ops_ = 0;          // operations started and not yet completed
   grpc::Status status_;  // the stream's end
   Tag accepted_{this, Op::kAccepted};
   Tag read_{this, Op::kRead};
@@ -167,14 +180,25 @@ class OracleService {
   // Runs until `cq` is shut down and drained; every stream is deleted by then.
   void serve(grpc::ServerCompletionQueue& cq) {
     auto accept_next = [&] { new TimestampStream(service_, cq, oracle_, options_, wake_extender_); };
-    accept_next();
+    {
+      std::lock_guard lock(ops_mu_);
+      if (!stopping_) accept_next();
+    }
     void* tag = nullptr;
     bool ok = false;
     while (cq.Next(&tag, &ok)) {
       const auto* t = static_cast<const TimestampStream::Tag*>(tag);
-      if (t->op == TimestampStream::Op::kAccepted && ok) accept_next();
-      if (!t->stream->on_event(t->op, ok)) delete t->stream;
+      std::lock_guard lock(ops_mu_);
+      if (t->op == TimestampStream::Op::kAccepted && ok && !stopping_) accept_next();
+      if (!t->stream->on_event(t->op, ok, stopping_)) delete t->stream;
     }
+  }
+
+  // No operation starts after this returns, so the queue may be shut down (gRPC aborts
+  // when an operation starts on a queue being shut down).
+  void stop_starting_ops() {
+    std::lock_guard lock(ops_mu_);
+    stopping_ = true;
   }
 
  private:
@@ -182,6 +206,8 @@ class OracleService {
   const TsoServerOptions& options_;
   std::function<void()> wake_extender_;
   pb::TimestampOracle::AsyncService service_;
+  std::mutex ops_mu_;      // held while a completion is handled
+  bool stopping_ = false;  // guarded by ops_mu_
 };
 
 // Takes what is left on a queue that was shut down (gRPC requires it before destruction).
@@ -232,6 +258,7 @@ class GrpcTsoServer final : public TsoServer {
     if (extender_.joinable()) extender_.join();
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     // After the server: its streams' last completions still reach the queue.
+    oracle_service_.stop_starting_ops();
     oracle_cq_->Shutdown();
     if (oracle_thread_.joinable()) {
       oracle_thread_.join();

@@ -465,7 +465,7 @@ class GrpcTsoClient final : public TsoClient {
   }
 
   const TsoClientOptions options_;
-  const Duration tick_;  // how often the dispatcher checks for a hung stream, at most
+  const Duration tick_;  // longest sleep of the dispatcher (hung stream) and the timer
   std::vector<std::unique_ptr<pb::Sequencer::Stub>> seq_stubs_;
   std::vector<std::unique_ptr<pb::TimestampOracle::Stub>> ts_stubs_;
   std::atomic<std::size_t> preferred_{0};
