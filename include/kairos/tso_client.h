@@ -1,11 +1,17 @@
 // TsoClient: the client of kairos's order services (timestamp oracle and sequencer, over
 // gRPC; docs/tso.md). Connect once, share the client between threads.
 //
-// Timestamps: concurrent get_timestamps() calls from many threads are batched into one
-// stream message (as TiDB's PD client does): one request asks the oracle for the sum of
-// the waiting callers' counts, and the contiguous range that comes back is split among
-// them in order. Several batches may be in flight at once on the one stream. Values are
-// hybrid timestamps (kairos/hybrid_timestamp.h), strictly increasing across all clients.
+// Timestamps: concurrent calls are batched into one stream message (as TiDB's PD client
+// does): one request asks the oracle for the sum of the queued calls' counts, and the
+// contiguous range that comes back is split among them in the order they were made.
+// Several batches may be in flight at once on the one stream. Values are hybrid
+// timestamps (kairos/hybrid_timestamp.h), strictly increasing across all clients; a call
+// made after another call of the same client completed gets larger values.
+//
+// Two ways to call: get_timestamps_async() queues the call and returns at once; its
+// callback runs later on one of the client's threads. get_timestamps() is the same call
+// waiting for its callback (it costs a thread wake-up per call; many cheap callers should
+// use the async form, as PD's GetTSAsync is used from goroutines).
 //
 // Sequences: next_sequence() reserves numbers of a named sequence (one RPC per call).
 //
@@ -15,10 +21,13 @@
 // (count 0, over the server's limit, bad name) and a refusing oracle (clock behind its
 // window) fail at once with the server's message.
 //
-// Thread safety: every method may be called from any thread at the same time.
+// Thread safety: every method may be called from any thread at the same time, and from
+// inside a callback. Destroying the client completes every outstanding call (callbacks
+// run before the destructor returns) with UNAVAILABLE "client is shutting down".
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,13 +58,26 @@ struct SequenceRange {
   std::uint64_t count = 0;
 };
 
+// Receives the result of get_timestamps_async(): the range, or the error the blocking
+// call would have returned. Runs on a client thread (usually the one reading the stream,
+// while the next calls wait): it must not block, and should be short. It may call
+// get_timestamps_async again, but not the blocking calls (they would wait for the thread
+// running it). Callables up to two pointers in size are stored without allocating.
+using TimestampCallback = std::function<void(Result<TimestampRange>)>;
+
 class TsoClient {
  public:
   // Checks the options and prepares channels; does not wait for a server.
   static Result<std::unique_ptr<TsoClient>> connect(TsoClientOptions options);
   virtual ~TsoClient() = default;
 
+  // Reserves `count` consecutive timestamps; blocks until they arrive or the call fails.
   virtual Result<TimestampRange> get_timestamps(std::uint32_t count) = 0;
+  // The same call without blocking: `done` (must not be empty) is called exactly once,
+  // with the range or the error, within about `timeout` (never from inside this function,
+  // except while the client is being destroyed). Callbacks of calls answered by one
+  // message run in the order the calls were made.
+  virtual void get_timestamps_async(std::uint32_t count, TimestampCallback done) = 0;
   virtual Result<SequenceRange> next_sequence(std::string_view name, std::uint64_t count) = 0;
 };
 

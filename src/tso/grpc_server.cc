@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -16,7 +17,7 @@ namespace {
 namespace pb = ::kairos::v1;
 
 // Followers name the leader so clients can go there directly.
-grpc::Status reply_error(grpc::ServerContext* ctx, const Status& s,
+grpc::Status reply_error(grpc::ServerContextBase* ctx, const Status& s,
                          const std::function<std::string()>& leader_address) {
   if (s.code() == StatusCode::kUnavailable && leader_address) {
     if (std::string leader = leader_address(); !leader.empty()) {
@@ -49,39 +50,173 @@ class SequencerService final : public pb::Sequencer::Service {
   const TsoServerOptions& options_;
 };
 
-class OracleService final : public pb::TimestampOracle::Service {
+// One timestamp stream, driven by the oracle thread's completion queue: the thread that
+// polls the socket answers the request (no hand-off to a handler thread per message),
+// starts the next read at once, and writes responses one at a time, in order. An error
+// ends the stream with its status once the responses before it are written.
+class TimestampStream {
+ public:
+  enum class Op { kAccepted, kRead, kWritten, kFinished };
+  // What a completion-queue tag points to.
+  struct Tag {
+    TimestampStream* stream;
+    Op op;
+  };
+
+  // Asks for the next incoming stream; its completions come to `cq`.
+  TimestampStream(pb::TimestampOracle::AsyncService& service, grpc::ServerCompletionQueue& cq,
+                  TimestampOracle& oracle, const TsoServerOptions& options,
+                  const std::function<void()>& wake_extender)
+      : oracle_(oracle), options_(options), wake_extender_(wake_extender) {
+    service.RequestGetTimestamps(&ctx_, &stream_, &cq, &cq, &accepted_);
+    ops_ = 1;
+  }
+
+  // One completion for this stream. Returns false when the stream is over: delete it.
+  // With `stopping` (the queue is being shut down) it starts nothing and is over when
+  // its last operation completed.
+  bool on_event(Op op, bool ok, bool stopping) {
+    --ops_;
+    if (stopping) return ops_ > 0;
+    switch (op) {
+      case Op::kAccepted:
+        if (!ok) return false;  // the server is shutting down
+        read();
+        return true;
+      case Op::kRead:
+        on_read(ok);
+        return true;
+      case Op::kWritten:
+        on_written(ok);
+        return true;
+      case Op::kFinished:
+        return false;
+    }
+    return false;
+  }
+
+ private:
+  void on_read(bool ok) {
+    if (!ok || write_failed_) return end_reading(grpc::Status::OK);
+    const UnixTime now = options_.now();  // stamped once, when received
+    if (options_.may_serve) {
+      if (Status s = options_.may_serve(); !s.ok()) {
+        return end_reading(reply_error(&ctx_, s, options_.leader_address));
+      }
+    }
+    Result<std::uint64_t> first = oracle_.allocate(req_.count(), now);
+    if (!first.ok()) return end_reading(reply_error(&ctx_, first.status(), options_.leader_address));
+    if (oracle_.wants_extension(now)) wake_extender_();
+    pb::TimestampResponse& resp = pending_.emplace_back();
+    resp.set_first(*first);
+    resp.set_count(req_.count());
+    if (!writing_) write();
+    read();
+  }
+
+  void read() {
+    ++ops_;
+    stream_.Read(&req_, &read_);
+  }
+  void write() {
+    ++ops_;
+    writing_ = true;
+    stream_.Write(pending_.front(), &written_);
+  }
+
+  void on_written(bool ok) {
+    writing_ = false;
+    pending_.pop_front();
+    if (!ok) {
+      write_failed_ = true;  // the client is gone; the read fails too
+      pending_.clear();
+    } else if (!pending_.empty()) {
+      write();
+    }
+    finish_if_done();
+  }
+
+  void end_reading(grpc::Status status) {
+    reading_ = false;
+    status_ = std::move(status);
+    finish_if_done();
+  }
+
+  void finish_if_done() {
+    if (reading_ || writing_ || finishing_) return;
+    finishing_ = true;
+    ++ops_;
+    stream_.Finish(status_, &finished_);
+  }
+
+  TimestampOracle& oracle_;
+  const TsoServerOptions& options_;
+  const std::function<void()>& wake_extender_;
+  grpc::ServerContext ctx_;
+  grpc::ServerAsyncReaderWriter<pb::TimestampResponse, pb::TimestampRequest> stream_{&ctx_};
+  pb::TimestampRequest req_;                   // the read in progress
+  std::deque<pb::TimestampResponse> pending_;  // front is being written
+  bool reading_ = true;
+  bool writing_ = false;
+  bool write_failed_ = false;
+  bool finishing_ = false;
+  int ops_ = 0;          // operations started and not yet completed
+  grpc::Status status_;  // the stream's end
+  Tag accepted_{this, Op::kAccepted};
+  Tag read_{this, Op::kRead};
+  Tag written_{this, Op::kWritten};
+  Tag finished_{this, Op::kFinished};
+};
+
+// Serves every timestamp stream on one thread that polls the completion queue.
+class OracleService {
  public:
   OracleService(TimestampOracle& oracle, const TsoServerOptions& options,
                 std::function<void()> wake_extender)
       : oracle_(oracle), options_(options), wake_extender_(std::move(wake_extender)) {}
 
-  grpc::Status GetTimestamps(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<pb::TimestampResponse, pb::TimestampRequest>* stream) override {
-    pb::TimestampRequest req;
-    pb::TimestampResponse resp;
-    while (stream->Read(&req)) {
-      const UnixTime now = options_.now();  // stamped once, when received
-      if (options_.may_serve) {
-        if (Status s = options_.may_serve(); !s.ok()) {
-          return reply_error(ctx, s, options_.leader_address);
-        }
-      }
-      Result<std::uint64_t> first = oracle_.allocate(req.count(), now);
-      if (!first.ok()) return reply_error(ctx, first.status(), options_.leader_address);
-      if (oracle_.wants_extension(now)) wake_extender_();
-      resp.set_first(*first);
-      resp.set_count(req.count());
-      if (!stream->Write(resp)) break;
+  pb::TimestampOracle::AsyncService& service() { return service_; }
+
+  // Runs until `cq` is shut down and drained; every stream is deleted by then.
+  void serve(grpc::ServerCompletionQueue& cq) {
+    auto accept_next = [&] { new TimestampStream(service_, cq, oracle_, options_, wake_extender_); };
+    {
+      std::lock_guard lock(ops_mu_);
+      if (!stopping_) accept_next();
     }
-    return grpc::Status::OK;
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq.Next(&tag, &ok)) {
+      const auto* t = static_cast<const TimestampStream::Tag*>(tag);
+      std::lock_guard lock(ops_mu_);
+      if (t->op == TimestampStream::Op::kAccepted && ok && !stopping_) accept_next();
+      if (!t->stream->on_event(t->op, ok, stopping_)) delete t->stream;
+    }
+  }
+
+  // No operation starts after this returns, so the queue may be shut down (gRPC aborts
+  // when an operation starts on a queue being shut down).
+  void stop_starting_ops() {
+    std::lock_guard lock(ops_mu_);
+    stopping_ = true;
   }
 
  private:
   TimestampOracle& oracle_;
   const TsoServerOptions& options_;
   std::function<void()> wake_extender_;
+  pb::TimestampOracle::AsyncService service_;
+  std::mutex ops_mu_;      // held while a completion is handled
+  bool stopping_ = false;  // guarded by ops_mu_
 };
+
+// Takes what is left on a queue that was shut down (gRPC requires it before destruction).
+void drain(grpc::CompletionQueue& cq) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
 
 class GrpcTsoServer final : public TsoServer {
  public:
@@ -97,13 +232,16 @@ class GrpcTsoServer final : public TsoServer {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&seq_service_);
-    builder.RegisterService(&oracle_service_);
+    builder.RegisterService(&oracle_service_.service());
     builder.SetMaxReceiveMessageSize(4096);  // requests are a few bytes
+    oracle_cq_ = builder.AddCompletionQueue();
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) {
+      server_.reset();
       return Status::Unavailable("cannot listen for gRPC on " + options_.listen +
                                  " (address in use or invalid)");
     }
+    oracle_thread_ = std::thread([this] { oracle_service_.serve(*oracle_cq_); });
     extender_ = std::thread([this] { extend_loop(); });
     return Status::Ok();
   }
@@ -119,6 +257,14 @@ class GrpcTsoServer final : public TsoServer {
     cv_.notify_all();
     if (extender_.joinable()) extender_.join();
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    // After the server: its streams' last completions still reach the queue.
+    oracle_service_.stop_starting_ops();
+    oracle_cq_->Shutdown();
+    if (oracle_thread_.joinable()) {
+      oracle_thread_.join();
+    } else {
+      drain(*oracle_cq_);  // never served (start failed)
+    }
   }
 
  private:
@@ -149,6 +295,8 @@ class GrpcTsoServer final : public TsoServer {
   TimestampOracle& oracle_;
   SequencerService seq_service_;
   OracleService oracle_service_;
+  std::unique_ptr<grpc::ServerCompletionQueue> oracle_cq_;
+  std::thread oracle_thread_;  // OracleService::serve: every timestamp stream
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::thread extender_;

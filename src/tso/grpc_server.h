@@ -1,6 +1,10 @@
 // TsoServer: serves a TimestampOracle and a Sequencer over gRPC (proto/kairos.proto) on
 // its own threads, and keeps the oracle's window extended ahead of need on a background
-// thread, so requests rarely wait for the store. gRPC headers stay in the .cc.
+// thread, so requests rarely wait for the store. Every timestamp stream is served by one
+// thread polling a completion queue (a request is answered by the thread that read it, no
+// hand-off per message; a request waiting for the store holds up the other streams, which
+// would wait for the oracle's lock anyway); sequences by gRPC's synchronous thread pool.
+// gRPC headers stay in the .cc.
 //
 // Thread safety: start() and the destructor from one thread; everything else internal.
 #pragma once

@@ -1,11 +1,15 @@
 // The gRPC implementation of kairos::TsoClient (include/kairos/tso_client.h).
 //
-// Timestamps: callers queue a Waiter and sleep on it. One dispatcher thread owns the
-// stream: it packs the queued waiters into one request (the sum of their counts), keeps up
-// to max_in_flight requests outstanding, and a reader thread splits each response among
+// Timestamps: a call is a pooled Waiter holding the caller's callback, linked into an
+// intrusive queue (no allocation per call once the pool is warm). A dispatcher thread
+// owns the stream's life: it opens it, ends it when it breaks or hangs, and reconnects (to
+// the leader the server named, else the next endpoint) after a backoff; a timer thread
+// fails calls whose deadline passed. Sending is done by whichever thread finds queued calls and a
+// free slot (at most max_in_flight messages outstanding): the dispatcher when a call wakes
+// it, or the reader thread right after it ran a response's callbacks, so a closed loop of
+// async callers costs no thread wake-up per call. The reader splits each response among
 // the batch's waiters in order. When the stream breaks, waiters whose error is retryable
-// go back to the front of the queue and the dispatcher reconnects (to the leader the
-// server named, else the next endpoint) after a backoff; callers give up at their deadline.
+// go back to the front of the queue; the queue stays in call order, hence in deadline order.
 #include "kairos/tso_client.h"
 
 #include <grpcpp/grpcpp.h>
@@ -15,6 +19,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "kairos.grpc.pb.h"
@@ -29,19 +34,64 @@ using tso::from_grpc;
 using tso::kLeaderMetadataKey;
 
 struct Waiter {
-  explicit Waiter(std::uint32_t n) : count(n) {}
-  const std::uint32_t count;
-  bool done = false;       // guarded by the client's mutex
-  bool abandoned = false;  // the caller gave up (deadline)
-  Status status;           // final result when done, else the last retryable error
-  std::uint64_t first = 0;
-  std::condition_variable cv;
+  std::uint32_t count = 0;
+  bool done = false;  // its callback was taken (deadline passed while in flight)
+  MonoTime deadline;
+  Status last_error;  // the last retryable error, for the deadline message
+  TimestampCallback callback;
+  Waiter* next = nullptr;  // link in the queue, a batch, or nothing
+};
+
+// A FIFO of waiters linked through Waiter::next.
+struct WaiterList {
+  Waiter* head = nullptr;
+  Waiter* tail = nullptr;
+
+  bool empty() const { return head == nullptr; }
+  void push_back(Waiter* w) {
+    w->next = nullptr;
+    (tail != nullptr ? tail->next : head) = w;
+    tail = w;
+  }
+  Waiter* pop_front() {
+    Waiter* w = head;
+    head = w->next;
+    if (head == nullptr) tail = nullptr;
+    w->next = nullptr;
+    return w;
+  }
+  // Moves `front`'s waiters before ours.
+  void prepend(WaiterList& front) {
+    if (front.empty()) return;
+    front.tail->next = head;
+    if (tail == nullptr) tail = front.tail;
+    head = front.head;
+    front = {};
+  }
 };
 
 struct Batch {
-  std::vector<std::shared_ptr<Waiter>> waiters;
+  WaiterList waiters;
   std::uint32_t total = 0;
   MonoTime sent;
+};
+
+struct Completion {
+  TimestampCallback callback;
+  Result<TimestampRange> result;
+};
+
+using TimestampStream = grpc::ClientReaderWriter<pb::TimestampRequest, pb::TimestampResponse>;
+
+// One stream's state; guarded by the client's mutex.
+struct Session {
+  std::unique_ptr<TimestampStream> stream;
+  std::deque<Batch> inflight;  // sent, awaiting their response, in order
+  bool writing = false;        // a thread is in stream->Write (one at a time)
+  bool write_failed = false;
+  bool read_ended = false;     // the reader left (stream over, or a response we did not ask)
+  bool bad_response = false;
+  bool got_response = false;
 };
 
 bool retryable(const Status& s) {
@@ -50,9 +100,15 @@ bool retryable(const Status& s) {
 
 MonoTime mono_now() { return SystemClock::instance().monotonic(); }
 
+// The client whose callbacks this thread is running: calls they make need no wake-up,
+// because this thread sends queued calls when the callbacks return.
+thread_local const void* t_completing_for = nullptr;
+
 class GrpcTsoClient final : public TsoClient {
  public:
-  explicit GrpcTsoClient(TsoClientOptions options) : options_(std::move(options)) {
+  explicit GrpcTsoClient(TsoClientOptions options)
+      : options_(std::move(options)),
+        tick_(std::clamp<Duration>(options_.timeout / 8, milliseconds(1), milliseconds(50))) {
     grpc::ChannelArguments args;
     // Reconnect fast after a restart or failover (gRPC's default backoff starts at 1 s).
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
@@ -64,6 +120,7 @@ class GrpcTsoClient final : public TsoClient {
       ts_stubs_.push_back(pb::TimestampOracle::NewStub(channel));
     }
     dispatcher_ = std::thread([this] { dispatch_loop(); });
+    timer_ = std::thread([this] { expire_loop(); });
   }
 
   ~GrpcTsoClient() override {
@@ -73,25 +130,43 @@ class GrpcTsoClient final : public TsoClient {
       if (ctx_) ctx_->TryCancel();
     }
     dispatch_cv_.notify_all();
+    timer_cv_.notify_all();
+    timer_.join();
     dispatcher_.join();
   }
 
   Result<TimestampRange> get_timestamps(std::uint32_t count) override {
-    const MonoTime deadline = mono_now() + options_.timeout;
-    auto w = std::make_shared<Waiter>(count);
+    struct Slot {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::optional<Result<TimestampRange>> result;
+    } slot;
+    get_timestamps_async(count, [&slot](Result<TimestampRange> r) {
+      std::lock_guard lock(slot.mu);  // notify under the lock: `slot` dies when we return
+      slot.result.emplace(std::move(r));
+      slot.cv.notify_one();
+    });
+    std::unique_lock lock(slot.mu);
+    slot.cv.wait(lock, [&] { return slot.result.has_value(); });
+    return std::move(*slot.result);
+  }
+
+  void get_timestamps_async(std::uint32_t count, TimestampCallback done) override {
     std::unique_lock lock(mu_);
-    queue_.push_back(w);
-    // Wake the dispatcher only when it waits for work: when it waits for a response slot,
-    // a wake-up per call would cost a context switch for nothing.
-    if (dispatcher_wants_work_) dispatch_cv_.notify_one();
-    if (!w->cv.wait_until(lock, deadline, [&] { return w->done; })) {
-      w->abandoned = true;
-      return Status::DeadlineExceeded(
-          "no timestamps within " + format_duration(options_.timeout) +
-          (w->status.ok() ? std::string() : " (last error: " + w->status.message() + ")"));
+    if (stop_) {
+      lock.unlock();
+      done(Status::Unavailable("client is shutting down"));
+      return;
     }
-    if (!w->status.ok()) return w->status;
-    return TimestampRange{w->first, count};
+    Waiter* w = acquire();
+    w->count = count;
+    w->deadline = mono_now() + options_.timeout;  // under the lock: the queue stays sorted
+    w->callback = std::move(done);
+    queue_.push_back(w);
+    // Wake the dispatcher only if nobody else will send this call soon: not when this
+    // thread is running callbacks (it sends afterwards), nor when all slots are taken
+    // (the reader sends when a response frees one), nor during a write (the writer loops).
+    if (dispatcher_waiting_ && t_completing_for != this && can_send()) dispatch_cv_.notify_one();
   }
 
   Result<SequenceRange> next_sequence(std::string_view name, std::uint64_t count) override {
@@ -140,43 +215,183 @@ class GrpcTsoClient final : public TsoClient {
     preferred_.compare_exchange_strong(expected, (ep + 1) % options_.endpoints.size());
   }
 
-  // Takes waiters off the queue into one batch. Precondition: mu_ held.
+  // Waiter pool. Precondition: mu_ held.
+  Waiter* acquire() {
+    if (free_.empty()) return &storage_.emplace_back();
+    Waiter* w = free_.back();
+    free_.pop_back();
+    return w;
+  }
+  void release(Waiter* w) {
+    w->done = false;
+    w->last_error = Status();
+    w->callback = nullptr;
+    free_.push_back(w);
+  }
+
+  // Whether a queued call could be sent now (a session with a free slot and no write in
+  // progress, or no session: the dispatcher then opens one). Precondition: mu_ held.
+  bool can_send() const {
+    return session_ == nullptr ||
+           (!session_->writing &&
+            static_cast<int>(session_->inflight.size()) < options_.max_in_flight);
+  }
+
+  Status deadline_error(const Waiter& w) const {
+    return Status::DeadlineExceeded(
+        "no timestamps within " + format_duration(options_.timeout) +
+        (w.last_error.ok() ? std::string() : " (last error: " + w.last_error.message() + ")"));
+  }
+
+  // Runs callbacks without the lock (they may call us again). Precondition: `lock` held.
+  void run(std::unique_lock<std::mutex>& lock, std::vector<Completion>& completions) {
+    if (completions.empty()) return;
+    lock.unlock();
+    const void* outer = t_completing_for;
+    t_completing_for = this;
+    for (Completion& c : completions) c.callback(std::move(c.result));
+    t_completing_for = outer;
+    completions.clear();
+    lock.lock();
+  }
+
+  // The earliest deadline of a call still waiting (MonoTime::max() if none): calls in
+  // flight were made before those queued, so only the first live one of each counts.
+  MonoTime next_deadline() const {
+    if (session_ != nullptr) {
+      for (const Batch& b : session_->inflight) {
+        for (const Waiter* w = b.waiters.head; w != nullptr; w = w->next) {
+          if (!w->done) return w->deadline;
+        }
+      }
+    }
+    return queue_.empty() ? MonoTime::max() : queue_.head->deadline;
+  }
+
+  // Fails calls when their deadline passes. Its own thread, because the dispatcher may be
+  // stuck in a Write while the channel connects.
+  void expire_loop() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      timer_cv_.wait_until(lock, std::min(mono_now() + tick_, next_deadline()),
+                           [&] { return stop_; });
+      if (stop_) break;
+      expire_due(lock);
+      // Calls made by the callbacks just run: this thread does not send them.
+      if (!queue_.empty() && dispatcher_waiting_ && can_send()) dispatch_cv_.notify_one();
+    }
+  }
+
+  // Fails the calls whose deadline passed, in flight or queued. Precondition: `lock` held.
+  void expire_due(std::unique_lock<std::mutex>& lock) {
+    const MonoTime now = mono_now();
+    std::vector<Completion>& out = timer_completions_;
+    bool live_seen = false;  // deadlines are sorted: stop at the first one not yet due
+    if (session_ != nullptr) {
+      for (Batch& b : session_->inflight) {
+        for (Waiter* w = b.waiters.head; w != nullptr && !live_seen; w = w->next) {
+          if (w->done) continue;
+          if (w->deadline > now) {
+            live_seen = true;
+            break;
+          }
+          w->done = true;  // stays in its batch until the response or the stream's end
+          out.push_back({std::move(w->callback), deadline_error(*w)});
+        }
+        if (live_seen) break;
+      }
+    }
+    while (!live_seen && !queue_.empty() && queue_.head->deadline <= now) {
+      Waiter* w = queue_.pop_front();
+      out.push_back({std::move(w->callback), deadline_error(*w)});
+      release(w);
+    }
+    run(lock, out);
+  }
+
+  // Takes waiters off the queue into one batch. Precondition: mu_ held, queue not empty.
   Batch take_batch() {
     Batch b;
     while (!queue_.empty()) {
-      std::shared_ptr<Waiter>& w = queue_.front();
-      if (w->abandoned) {
-        queue_.pop_front();
-        continue;
-      }
-      const bool solo = w->count == 0 || w->count > options_.max_batch;
-      if (!b.waiters.empty() && (solo || b.total + w->count > options_.max_batch)) break;
-      b.total += w->count;
-      b.waiters.push_back(std::move(w));
-      queue_.pop_front();
+      const std::uint32_t n = queue_.head->count;
+      const bool solo = n == 0 || n > options_.max_batch;
+      if (!b.waiters.empty() && (solo || b.total + n > options_.max_batch)) break;
+      b.total += n;
+      b.waiters.push_back(queue_.pop_front());
       if (solo) break;
     }
     b.sent = mono_now();
     return b;
   }
 
+  // Sends queued calls while a slot is free; one thread writes at a time, the others
+  // leave it to that one. Precondition and postcondition: `lock` holds mu_.
+  void send_queued(std::unique_lock<std::mutex>& lock, Session& s) {
+    while (!stop_ && !s.write_failed && !s.read_ended && !s.writing && !queue_.empty() &&
+           static_cast<int>(s.inflight.size()) < options_.max_in_flight) {
+      pb::TimestampRequest req;
+      req.set_count(s.inflight.emplace_back(take_batch()).total);
+      s.writing = true;
+      lock.unlock();
+      const bool written = s.stream->Write(req);
+      lock.lock();
+      s.writing = false;
+      if (!written) {
+        s.write_failed = true;
+        dispatch_cv_.notify_one();
+      }
+    }
+  }
+
   void dispatch_loop() {
     Duration backoff = options_.initial_backoff;
     std::unique_lock lock(mu_);
     while (!stop_) {
-      dispatcher_wants_work_ = true;
+      dispatcher_waiting_ = true;
       dispatch_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      dispatcher_wants_work_ = false;
+      dispatcher_waiting_ = false;
       if (stop_) break;
       const std::size_t ep = preferred_.load();
       const bool got_response = run_session(lock, ep);
-      if (stop_) break;
       backoff =
           got_response ? options_.initial_backoff : std::min(backoff * 2, options_.max_backoff);
       dispatch_cv_.wait_for(lock, backoff, [&] { return stop_; });
     }
-    for (auto& w : queue_) finish(*w, Status::Unavailable("client is shutting down"));
-    queue_.clear();
+    std::vector<Completion>& out = dispatcher_completions_;
+    while (!queue_.empty()) {
+      Waiter* w = queue_.pop_front();
+      out.push_back({std::move(w->callback), Status::Unavailable("client is shutting down")});
+      release(w);
+    }
+    run(lock, out);
+  }
+
+  // Reads responses and completes their calls in order, then sends what they queued.
+  void read_loop(Session& s) {
+    std::vector<Completion> done;
+    pb::TimestampResponse resp;
+    while (s.stream->Read(&resp)) {
+      std::unique_lock lock(mu_);
+      s.got_response = true;
+      if (s.inflight.empty() || resp.count() != s.inflight.front().total) {
+        s.bad_response = true;  // the server answered something we did not ask
+        break;
+      }
+      Batch& b = s.inflight.front();
+      std::uint64_t next = resp.first();
+      while (!b.waiters.empty()) {
+        Waiter* w = b.waiters.pop_front();
+        if (!w->done) done.push_back({std::move(w->callback), TimestampRange{next, w->count}});
+        next += w->count;
+        release(w);
+      }
+      s.inflight.pop_front();
+      run(lock, done);
+      send_queued(lock, s);
+    }
+    std::lock_guard lock(mu_);
+    s.read_ended = true;
+    dispatch_cv_.notify_one();
   }
 
   // One stream to endpoint `ep`, until it breaks or the client stops. Returns whether a
@@ -185,104 +400,90 @@ class GrpcTsoClient final : public TsoClient {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx_ = ctx.get();
     lock.unlock();
-    auto stream = ts_stubs_[ep]->GetTimestamps(ctx.get());
+    Session s;
+    s.stream = ts_stubs_[ep]->GetTimestamps(ctx.get());
     lock.lock();
-    std::deque<Batch> inflight;
-    bool broken = false;
-    bool got_response = false;
-    std::thread reader([&] {
-      pb::TimestampResponse resp;
-      while (stream->Read(&resp)) {
-        std::lock_guard guard(mu_);
-        got_response = true;
-        if (inflight.empty() || resp.count() != inflight.front().total) {
-          break;  // the server answered something we did not ask: drop the stream
-        }
-        Batch b = std::move(inflight.front());
-        inflight.pop_front();
-        dispatcher_wants_work_ = true;  // a slot is free: queued calls may go now
-        std::uint64_t next = resp.first();
-        for (auto& w : b.waiters) {
-          w->first = next;
-          next += w->count;
-          finish(*w, Status::Ok());
-        }
-        dispatch_cv_.notify_one();
-      }
-      std::lock_guard guard(mu_);
-      broken = true;
-      dispatch_cv_.notify_one();
-    });
+    session_ = &s;
+    std::thread reader([&] { read_loop(s); });
     const Duration stuck_after = std::max<Duration>(options_.timeout / 2, milliseconds(10));
-    bool cancel = false;  // end the stream from our side (stop, or no answer for too long)
+    bool cancel = false;  // end the stream from our side (stop, hung, or a bad response)
     while (true) {
-      dispatcher_wants_work_ = static_cast<int>(inflight.size()) < options_.max_in_flight;
-      dispatch_cv_.wait_for(lock, milliseconds(50), [&] {
-        return stop_ || broken ||
-               (!queue_.empty() && static_cast<int>(inflight.size()) < options_.max_in_flight);
+      dispatcher_waiting_ = true;
+      dispatch_cv_.wait_for(lock, tick_, [&] {
+        return stop_ || s.read_ended || s.write_failed || (!queue_.empty() && can_send());
       });
-      dispatcher_wants_work_ = false;
-      if (broken) break;
-      if (stop_ || (!inflight.empty() && mono_now() - inflight.front().sent > stuck_after)) {
+      dispatcher_waiting_ = false;
+      if (s.read_ended || s.write_failed) {
+        cancel = s.bad_response;
+        break;
+      }
+      if (stop_ || (!s.inflight.empty() && mono_now() - s.inflight.front().sent > stuck_after)) {
         cancel = true;
         break;
       }
-      if (queue_.empty() || static_cast<int>(inflight.size()) >= options_.max_in_flight) continue;
-      Batch b = take_batch();
-      if (b.waiters.empty()) continue;
-      pb::TimestampRequest req;
-      req.set_count(b.total);
-      inflight.push_back(std::move(b));
-      lock.unlock();
-      const bool written = stream->Write(req);
-      lock.lock();
-      if (!written) break;
+      send_queued(lock, s);
     }
     lock.unlock();
     // A failed Write means the stream is over and the reader will see it; otherwise the
     // server's status (bad request, not leader) must reach Finish() uncancelled.
     if (cancel) ctx->TryCancel();
     reader.join();
-    const grpc::Status gs = stream->Finish();
+    const grpc::Status gs = s.stream->Finish();
     lock.lock();
+    session_ = nullptr;
     ctx_ = nullptr;
     Status failure = from_grpc(gs);
     if (failure.ok() || stop_) failure = Status::Unavailable("timestamp stream closed");
     if (retryable(failure)) follow_leader(ep, ctx->GetServerTrailingMetadata());
-    // The first outstanding request is the one the server failed on; the others were
-    // merely in the same stream and are retried.
-    for (auto it = inflight.rbegin(); it != inflight.rend(); ++it) {
-      const bool culprit = std::next(it) == inflight.rend();
-      for (auto w = it->waiters.rbegin(); w != it->waiters.rend(); ++w) {
-        if (culprit && !retryable(failure)) {
-          finish(**w, failure);
-        } else if (!(*w)->abandoned) {
-          (*w)->status = retryable(failure) ? failure : Status::Unavailable("stream failed");
-          queue_.push_front(*w);
-        }
-      }
-    }
-    return got_response;
+    requeue_or_fail(s.inflight, failure);
+    run(lock, dispatcher_completions_);
+    return s.got_response;
   }
 
-  static void finish(Waiter& w, Status s) {
-    w.status = std::move(s);
-    w.done = true;
-    w.cv.notify_one();
+  // After a stream ended with `failure`: the first outstanding request is the one the
+  // server failed on; the others were merely on the same stream and go back to the front
+  // of the queue, in order. Precondition: mu_ held.
+  void requeue_or_fail(std::deque<Batch>& inflight, const Status& failure) {
+    for (auto it = inflight.rbegin(); it != inflight.rend(); ++it) {
+      const bool culprit = std::next(it) == inflight.rend();
+      WaiterList retry;
+      while (!it->waiters.empty()) {
+        Waiter* w = it->waiters.pop_front();
+        if (w->done) {
+          release(w);
+        } else if (culprit && !retryable(failure)) {
+          dispatcher_completions_.push_back({std::move(w->callback), failure});
+          release(w);
+        } else {
+          w->last_error = retryable(failure) ? failure : Status::Unavailable("stream failed");
+          retry.push_back(w);
+        }
+      }
+      queue_.prepend(retry);
+    }
+    inflight.clear();
   }
 
   const TsoClientOptions options_;
+  const Duration tick_;  // longest sleep of the dispatcher (hung stream) and the timer
   std::vector<std::unique_ptr<pb::Sequencer::Stub>> seq_stubs_;
   std::vector<std::unique_ptr<pb::TimestampOracle::Stub>> ts_stubs_;
   std::atomic<std::size_t> preferred_{0};
 
   std::mutex mu_;
   std::condition_variable dispatch_cv_;
-  std::deque<std::shared_ptr<Waiter>> queue_;  // guarded by mu_
-  grpc::ClientContext* ctx_ = nullptr;         // guarded by mu_: the live stream's context
-  bool stop_ = false;                          // guarded by mu_
-  bool dispatcher_wants_work_ = false;         // guarded by mu_: notify on enqueue
+  std::condition_variable timer_cv_;
+  std::deque<Waiter> storage_;   // guarded by mu_: every waiter ever made (stable addresses)
+  std::vector<Waiter*> free_;    // guarded by mu_
+  WaiterList queue_;             // guarded by mu_: calls not yet sent, in call order
+  Session* session_ = nullptr;   // guarded by mu_: the live stream
+  grpc::ClientContext* ctx_ = nullptr;  // guarded by mu_: the live stream's context
+  bool stop_ = false;                   // guarded by mu_
+  bool dispatcher_waiting_ = false;     // guarded by mu_: notify on enqueue
+  std::vector<Completion> dispatcher_completions_;  // the dispatcher's, reused
+  std::vector<Completion> timer_completions_;       // the timer's, reused
   std::thread dispatcher_;
+  std::thread timer_;
 };
 
 }  // namespace

@@ -3,8 +3,10 @@
 // tests/integration/tso_crash_test.sh (recording every value handed out).
 //
 //   tso_load load   --kind ts|seq --grpc EP[,EP] --callers 64 --duration 5s [--rate N]
-//                   [--count 1] [--name N]
-//       Prints one line: kind, callers, calls/s, values/s, p50/p99/p999 latency in us.
+//                   [--count 1] [--name N] [--api blocking|async]
+//       Prints one line: kind, api, callers, calls/s, values/s, p50/p99/p999 latency in us
+//       (100 ns bins). blocking: one thread per caller. async (timestamps only): logical
+//       callers on get_timestamps_async, closed loop, or paced open loop with --rate.
 //   tso_load record --kind ts|seq --grpc EP[,EP] --callers 4 --out PREFIX [--timeout 300ms]
 //                   [--max-calls N] [--count 3] [--name N]
 //       Each caller draws until a call fails (or max-calls) and writes every value it got,
@@ -12,7 +14,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -40,6 +44,7 @@ struct Flags {
   std::string timeout = "5s";
   std::uint64_t max_calls = 0;
   int in_flight = 4;
+  std::string api = "blocking";
 };
 
 MonoTime mono() { return kairos::SystemClock::instance().monotonic(); }
@@ -70,30 +75,62 @@ Result<std::unique_ptr<kairos::TsoClient>> make_client(const Flags& f) {
   return kairos::TsoClient::connect(o);
 }
 
-int run_load(const Flags& f, kairos::TsoClient& client) {
-  Result<Duration> duration = kairos::parse_duration(f.duration);
-  if (!duration.ok()) {
-    std::fprintf(stderr, "--duration: %s\n", duration.status().message().c_str());
-    return 2;
+// Per-call latencies in 100 ns bins up to 100 ms (the last bin holds everything above);
+// any thread may add.
+class LatencyHistogram {
+ public:
+  void add(Duration d) {
+    const auto bin = std::min<std::int64_t>(std::max<std::int64_t>(d.count(), 0) / kBinNs,
+                                            kBins - 1);
+    bins_[bin].fetch_add(1, std::memory_order_relaxed);
+    std::int64_t seen = max_ns_.load(std::memory_order_relaxed);
+    while (d.count() > seen && !max_ns_.compare_exchange_weak(seen, d.count())) {
+    }
   }
-  // Warm up: the stream, the channel, the sequence.
-  std::uint64_t n = 0;
-  if (Result<std::uint64_t> w = call(client, f, n); !w.ok()) {
-    std::fprintf(stderr, "warm-up call failed: %s\n", w.status().ToString().c_str());
-    return 1;
+  std::uint64_t total() const {
+    std::uint64_t n = 0;
+    for (const auto& b : bins_) n += b.load();
+    return n;
   }
-  const MonoTime start = mono();
-  const MonoTime end = start + *duration;
-  std::vector<std::vector<std::int64_t>> latencies(f.callers);
+  // The upper edge of the bin holding the p-quantile, in microseconds.
+  double quantile_us(double p) const {
+    const std::uint64_t n = total();
+    if (n == 0) return 0;
+    const auto rank = static_cast<std::uint64_t>(p * static_cast<double>(n - 1));
+    std::uint64_t below = 0;
+    for (std::size_t i = 0; i < bins_.size(); ++i) {
+      below += bins_[i].load();
+      if (below > rank) return static_cast<double>((i + 1) * kBinNs) / 1000.0;
+    }
+    return max_us();
+  }
+  double max_us() const { return static_cast<double>(max_ns_.load()) / 1000.0; }
+
+ private:
+  static constexpr std::int64_t kBinNs = 100;
+  static constexpr std::int64_t kBins = 1'000'000;
+  std::vector<std::atomic<std::uint32_t>> bins_ = std::vector<std::atomic<std::uint32_t>>(kBins);
+  std::atomic<std::int64_t> max_ns_{0};
+};
+
+struct LoadResult {
+  LatencyHistogram latency;
   std::atomic<std::uint64_t> values{0};
   std::atomic<bool> failed{false};
+
+  void fail(const kairos::Status& s) {
+    if (!failed.exchange(true)) std::fprintf(stderr, "call failed: %s\n", s.ToString().c_str());
+  }
+};
+
+// Blocking API: one thread per caller, each waiting for its call.
+void load_blocking(const Flags& f, kairos::TsoClient& client, MonoTime start, MonoTime end,
+                   LoadResult& out) {
   std::vector<std::thread> threads;
   const Duration interval =
       f.rate > 0 ? kairos::from_seconds(static_cast<double>(f.callers) / f.rate) : Duration(0);
   for (int i = 0; i < f.callers; ++i) {
     threads.emplace_back([&, i] {
-      auto& lat = latencies[i];
-      lat.reserve(1 << 16);
       MonoTime next = start + interval * i / f.callers;
       std::uint64_t got = 0;
       while (true) {
@@ -107,34 +144,164 @@ int run_load(const Flags& f, kairos::TsoClient& client) {
         Result<std::uint64_t> v = call(client, f, k);
         const MonoTime t1 = mono();
         if (!v.ok()) {
-          if (!failed.exchange(true)) {
-            std::fprintf(stderr, "call failed: %s\n", v.status().ToString().c_str());
-          }
+          out.fail(v.status());
           break;
         }
         got += k;
-        lat.push_back((t1 - t0).count());
+        out.latency.add(t1 - t0);
       }
-      values += got;
+      out.values += got;
     });
   }
   for (auto& t : threads) t.join();
+}
+
+// Async API: `callers` logical callers, each with at most one call outstanding; latency is
+// from issuing a call to its callback. Unthrottled, a caller issues its next call from the
+// callback of the previous one (closed loop). With --rate, calls are due at that rate from
+// the start (open loop): a pacer thread issues the calls due every 100 us to whichever
+// callers are idle, and a caller whose call completes while calls are overdue issues the
+// next at once; calls due while all callers are busy wait for one (so the rate reached is
+// printed, not assumed).
+class AsyncLoad {
+ public:
+  AsyncLoad(const Flags& f, kairos::TsoClient& client, MonoTime start, MonoTime end,
+            LoadResult& out)
+      : f_(f), client_(client), start_(start), end_(end), out_(out), issued_at_(f.callers) {}
+
+  void run() {
+    if (f_.rate > 0) {
+      pace();
+    } else {
+      for (int i = 0; i < f_.callers; ++i) issue(i);
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return retired_ == f_.callers; });
+  }
+
+ private:
+  void issue(int caller) {
+    issued_at_[caller] = mono();
+    client_.get_timestamps_async(static_cast<std::uint32_t>(f_.count),
+                                 [this, caller](Result<kairos::TimestampRange> r) {
+                                   done(caller, std::move(r));
+                                 });
+  }
+
+  void done(int caller, Result<kairos::TimestampRange> r) {
+    const MonoTime now = mono();
+    if (!r.ok()) {
+      out_.fail(r.status());
+      retire();
+      return;
+    }
+    out_.latency.add(now - issued_at_[caller]);
+    out_.values.fetch_add(r->count, std::memory_order_relaxed);
+    if (now >= end_ || out_.failed.load(std::memory_order_relaxed)) {
+      retire();
+    } else if (f_.rate > 0) {
+      std::unique_lock lock(mu_);
+      if (pacing_ && issued_ < due(now)) {
+        ++issued_;
+        lock.unlock();
+        issue(caller);
+      } else if (pacing_) {
+        idle_.push_back(caller);
+      } else if (++retired_ == f_.callers) {
+        cv_.notify_all();
+      }
+    } else {
+      issue(caller);
+    }
+  }
+
+  void retire() {
+    std::lock_guard lock(mu_);
+    if (++retired_ == f_.callers) cv_.notify_all();
+  }
+
+  // Calls due by `now` since the start.
+  std::uint64_t due(MonoTime now) const {
+    return static_cast<std::uint64_t>(kairos::to_seconds(now - start_) * f_.rate);
+  }
+
+  void pace() {
+    {
+      std::lock_guard lock(mu_);
+      pacing_ = true;
+      for (int i = 0; i < f_.callers; ++i) idle_.push_back(i);
+    }
+    std::vector<int> ready;
+    while (true) {
+      const MonoTime now = mono();
+      if (now >= end_ || out_.failed.load()) break;
+      {
+        std::lock_guard lock(mu_);
+        while (issued_ < due(now) && !idle_.empty()) {
+          ready.push_back(idle_.back());
+          idle_.pop_back();
+          ++issued_;
+        }
+      }
+      for (int caller : ready) issue(caller);
+      ready.clear();
+      kairos::SystemClock::instance().sleep_until(now + kairos::microseconds(100));
+    }
+    std::lock_guard lock(mu_);  // callers idle at the end retire here, busy ones in done()
+    pacing_ = false;
+    retired_ += static_cast<int>(idle_.size());
+    idle_.clear();
+    if (retired_ == f_.callers) cv_.notify_all();
+  }
+
+  const Flags& f_;
+  kairos::TsoClient& client_;
+  const MonoTime start_;
+  const MonoTime end_;
+  LoadResult& out_;
+  std::vector<MonoTime> issued_at_;  // per caller; one call at a time each
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<int> idle_;  // guarded by mu_: callers waiting for the pacer
+  int retired_ = 0;        // guarded by mu_
+  bool pacing_ = false;    // guarded by mu_: the pacer still hands out idle callers
+  std::uint64_t issued_ = 0;  // guarded by mu_: paced calls issued so far
+};
+
+int run_load(const Flags& f, kairos::TsoClient& client) {
+  Result<Duration> duration = kairos::parse_duration(f.duration);
+  if (!duration.ok()) {
+    std::fprintf(stderr, "--duration: %s\n", duration.status().message().c_str());
+    return 2;
+  }
+  if (f.api == "async" && f.kind != "ts") {
+    std::fprintf(stderr, "--api async is for --kind ts only\n");
+    return 2;
+  }
+  // Warm up: the stream, the channel, the sequence.
+  std::uint64_t n = 0;
+  if (Result<std::uint64_t> w = call(client, f, n); !w.ok()) {
+    std::fprintf(stderr, "warm-up call failed: %s\n", w.status().ToString().c_str());
+    return 1;
+  }
+  LoadResult out;
+  const MonoTime start = mono();
+  const MonoTime end = start + *duration;
+  if (f.api == "async") {
+    AsyncLoad(f, client, start, end, out).run();
+  } else {
+    load_blocking(f, client, start, end, out);
+  }
   const double secs = kairos::to_seconds(mono() - start);
-  std::vector<std::int64_t> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  auto pct = [&](double p) {
-    if (all.empty()) return 0.0;
-    const auto idx = static_cast<std::size_t>(p * static_cast<double>(all.size() - 1));
-    return static_cast<double>(all[idx]) / 1000.0;
-  };
+  const std::uint64_t calls = out.latency.total();
   std::printf(
-      "kind=%s callers=%d count=%llu calls=%zu calls_per_s=%.0f values_per_s=%.0f "
+      "kind=%s api=%s callers=%d count=%llu calls=%llu calls_per_s=%.0f values_per_s=%.0f "
       "p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f\n",
-      f.kind.c_str(), f.callers, static_cast<unsigned long long>(f.count), all.size(),
-      static_cast<double>(all.size()) / secs, static_cast<double>(values.load()) / secs, pct(0.5),
-      pct(0.99), pct(0.999), all.empty() ? 0.0 : static_cast<double>(all.back()) / 1000);
-  return failed ? 1 : 0;
+      f.kind.c_str(), f.api.c_str(), f.callers, static_cast<unsigned long long>(f.count),
+      static_cast<unsigned long long>(calls), static_cast<double>(calls) / secs,
+      static_cast<double>(out.values.load()) / secs, out.latency.quantile_us(0.5),
+      out.latency.quantile_us(0.99), out.latency.quantile_us(0.999), out.latency.max_us());
+  return out.failed ? 1 : 0;
 }
 
 int run_record(const Flags& f, kairos::TsoClient& client) {
@@ -186,6 +353,8 @@ int main(int argc, char** argv) {
     if (mode == std::string("load")) {
       cmd->add_option("--duration", f.duration, "How long to run, e.g. 5s");
       cmd->add_option("--rate", f.rate, "Total calls per second (0: unthrottled)");
+      cmd->add_option("--api", f.api, "blocking (a thread per caller) or async (callbacks)")
+          ->check(CLI::IsMember({"blocking", "async"}));
     } else {
       cmd->add_option("--out", f.out, "Output prefix: one file PREFIX.<caller> per caller");
       cmd->add_option("--max-calls", f.max_calls, "Stop each caller after this many calls");
