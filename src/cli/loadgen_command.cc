@@ -18,6 +18,7 @@
 
 #include "cli/commands.h"
 #include "cli/latency_histogram.h"
+#include "cli/request_ring.h"
 #include "io/datagram_batch.h"
 #include "io/socket_address.h"
 #include "io/udp_socket.h"
@@ -39,7 +40,9 @@ struct LoadgenFlags {
   bool json = false;
 };
 
-constexpr std::size_t kRing = 1 << 16;  // outstanding requests tracked per thread
+// Requests tracked per thread: 1 s (kLostAfter) of requests at up to 262k/s per thread;
+// beyond that the oldest unanswered ones count as lost early.
+constexpr std::size_t kRing = 1 << 18;
 constexpr Duration kLostAfter = seconds(1);
 constexpr Duration kDrain = milliseconds(300);
 
@@ -65,8 +68,7 @@ class LoadThread {
         rx_(static_cast<std::size_t>(f.batch) * 2, 512),
         tx_(static_cast<std::size_t>(f.batch), ntp::kHeaderSize),
         gso_(f.gso),
-        send_ns_(kRing),
-        answered_(kRing) {}
+        ring_(kRing) {}
 
   void run(const Clock& clock, MonoTime start, MonoTime stop_sending) {
     epoch_secs_ = NtpTimestamp::from_unix(clock.realtime()).seconds();
@@ -74,17 +76,17 @@ class LoadThread {
     while (true) {
       const MonoTime now = clock.monotonic();
       if (now >= end) break;
-      expire(clock.realtime());
+      ring_.expire((clock.realtime() - kLostAfter).time_since_epoch().count(), tx_.capacity());
       std::size_t want = 0;
-      if (now < stop_sending && next_seq_ < max_count_) {
+      if (now < stop_sending && ring_.next() < max_count_) {
         if (rate_ > 0) {
           const auto due = static_cast<std::uint64_t>(to_seconds(now - start) * rate_);
-          want = due > next_seq_ ? due - next_seq_ : 0;
+          want = due > ring_.next() ? due - ring_.next() : 0;
         } else {
-          const std::uint64_t out = outstanding_;
+          const std::uint64_t out = ring_.outstanding();
           want = out < static_cast<std::uint64_t>(f_.window) ? f_.window - out : 0;
         }
-        want = std::min<std::uint64_t>({want, tx_.capacity(), max_count_ - next_seq_});
+        want = std::min<std::uint64_t>({want, tx_.capacity(), max_count_ - ring_.next()});
       }
       if (want > 0) send_batch(clock, want);
       receive(clock, want == 0 ? 1 : 0);
@@ -97,21 +99,18 @@ class LoadThread {
   void send_batch(const Clock& clock, std::size_t n) {
     const UnixTime now = clock.realtime();
     for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t seq = next_seq_ + i;
+      const std::uint64_t seq = ring_.next() + i;
       ntp::NtpPacket p;
       p.version = 4;
       p.mode = ntp::Mode::kClient;
       p.transmit_time = NtpTimestamp::from_parts(epoch_secs_, static_cast<std::uint32_t>(seq));
       ntp::encode_header(p, tx_.buffer(i).first<ntp::kHeaderSize>());
       tx_.set(i, ntp::kHeaderSize, nullptr, 0);
-      send_ns_[seq % kRing] = now.time_since_epoch().count();
-      answered_[seq % kRing] = 0;
     }
     const std::size_t failed = gso_ ? send_gso(n) : send_each(n);
     // Every slot counts as sent (a refused one is simply lost), so sequence numbers stay
     // dense.
-    next_seq_ += n;
-    outstanding_ += n;
+    for (std::size_t i = 0; i < n; ++i) ring_.sent(now.time_since_epoch().count());
     result.sent += n;
     result.send_errors += failed;
   }
@@ -143,18 +142,6 @@ class LoadThread {
     return failed;
   }
 
-  // Requests unanswered after kLostAfter leave the window (they are lost).
-  void expire(UnixTime now) {
-    const std::int64_t limit = (now - kLostAfter).time_since_epoch().count();
-    while (oldest_ < next_seq_ &&
-           (answered_[oldest_ % kRing] || send_ns_[oldest_ % kRing] < limit ||
-            next_seq_ - oldest_ >= kRing)) {
-      if (!answered_[oldest_ % kRing]) --outstanding_;
-      answered_[oldest_ % kRing] = 1;
-      ++oldest_;
-    }
-  }
-
   void receive(const Clock& clock, int wait_ms) {
     if (wait_ms > 0) {
       pollfd pfd{sock_.fd(), POLLIN, 0};
@@ -180,14 +167,13 @@ class LoadThread {
     }
     // Which outstanding request does this answer? (sequence numbers are 32-bit on the wire)
     const std::uint32_t low = h->origin_time.fraction();
-    const std::uint64_t seq = (next_seq_ & ~std::uint64_t{0xffffffff}) | low;
-    if (seq >= next_seq_ || seq < oldest_ || answered_[seq % kRing]) {
+    const std::uint64_t seq = (ring_.next() & ~std::uint64_t{0xffffffff}) | low;
+    const std::optional<std::int64_t> sent_ns = ring_.answer(seq);
+    if (!sent_ns) {
       ++result.invalid;
       ++result.unexpected;
       return;
     }
-    answered_[seq % kRing] = 1;
-    --outstanding_;
     if (h->stratum == 0) {
       ++result.kod;
       return;
@@ -199,7 +185,7 @@ class LoadThread {
       return;
     }
     ++result.replies;
-    result.latency.record(rx_time - UnixTime(Duration(send_ns_[seq % kRing])));
+    result.latency.record(rx_time - UnixTime(Duration(*sent_ns)));
   }
 
   const LoadgenFlags& f_;
@@ -209,12 +195,8 @@ class LoadThread {
   io::ReceiveBatch rx_;
   io::SendBatch tx_;
   bool gso_;
-  std::vector<std::int64_t> send_ns_;
-  std::vector<std::uint8_t> answered_;
+  RequestRing ring_;
   std::uint32_t epoch_secs_ = 0;
-  std::uint64_t next_seq_ = 0;
-  std::uint64_t oldest_ = 0;
-  std::uint64_t outstanding_ = 0;
 };
 
 int run_loadgen(const LoadgenFlags& f) {
