@@ -8,6 +8,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <optional>
 
 #include "kairos/time.h"
 
@@ -28,6 +29,18 @@ class LatencyHistogram {
   }
   std::uint64_t count() const { return count_; }
   Duration max() const { return Duration(static_cast<std::int64_t>(max_ns_)); }
+  // The q-quantile over `attempts` requests of which only the recorded ones were answered,
+  // the others counting as slower than any answer (a lost request is the worst latency):
+  // nullopt when the quantile falls among the unanswered.
+  std::optional<Duration> quantile_of_attempts(double q, std::uint64_t attempts) const {
+    const std::uint64_t answered = count();
+    if (answered == 0 || attempts < answered ||
+        q * static_cast<double>(attempts) > static_cast<double>(answered)) {
+      return std::nullopt;
+    }
+    return quantile(q * static_cast<double>(attempts) / static_cast<double>(answered));
+  }
+
   // The q-quantile (0 < q <= 1) as the lower edge of its bucket; 0 when empty.
   Duration quantile(double q) const {
     if (count_ == 0) return Duration(0);
