@@ -13,7 +13,9 @@
 // waiting for its callback (it costs a thread wake-up per call; many cheap callers should
 // use the async form, as PD's GetTSAsync is used from goroutines).
 //
-// Sequences: next_sequence() reserves numbers of a named sequence (one RPC per call).
+// Sequences: next_sequence() reserves numbers of a named sequence. Concurrent calls for one
+// name share a request: while one is in flight, calls queue, and the next request asks for
+// all of them (up to max_sequence_batch numbers); each call gets its own contiguous part.
 //
 // Failures: a call retries on UNAVAILABLE (server down, not the leader, failover) with
 // exponential backoff, trying the leader the server names, else the next endpoint, until
@@ -46,6 +48,8 @@ struct TsoClientOptions {
   Duration max_backoff = milliseconds(250);
   std::uint32_t max_batch = 1 << 18;  // timestamps per stream message (<= the server's limit)
   int max_in_flight = 4;              // stream messages awaiting a response
+  // Sequence numbers per combined request (<= the server's max_sequence_count).
+  std::uint64_t max_sequence_batch = 1'000'000;
 };
 
 struct TimestampRange {

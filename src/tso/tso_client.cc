@@ -24,6 +24,7 @@
 
 #include "kairos.grpc.pb.h"
 #include "kairos/clock.h"
+#include "tso/sequence_combiner.h"
 #include "tso/status_mapping.h"
 
 namespace kairos {
@@ -108,7 +109,11 @@ class GrpcTsoClient final : public TsoClient {
  public:
   explicit GrpcTsoClient(TsoClientOptions options)
       : options_(std::move(options)),
-        tick_(std::clamp<Duration>(options_.timeout / 8, milliseconds(1), milliseconds(50))) {
+        tick_(std::clamp<Duration>(options_.timeout / 8, milliseconds(1), milliseconds(50))),
+        sequences_(options_.max_sequence_batch,
+                   [this](const std::string& name, std::uint64_t count, MonoTime deadline) {
+                     return send_sequence(name, count, deadline);
+                   }) {
     grpc::ChannelArguments args;
     // Reconnect fast after a restart or failover (gRPC's default backoff starts at 1 s).
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
@@ -170,10 +175,17 @@ class GrpcTsoClient final : public TsoClient {
   }
 
   Result<SequenceRange> next_sequence(std::string_view name, std::uint64_t count) override {
-    const MonoTime deadline = mono_now() + options_.timeout;
+    return sequences_.next(name, count, mono_now() + options_.timeout);
+  }
+
+ private:
+  // One Next request for `count` numbers (the combined calls'), retried on UNAVAILABLE
+  // with backoff until `deadline`.
+  Result<SequenceRange> send_sequence(const std::string& name, std::uint64_t count,
+                                      MonoTime deadline) {
     Duration backoff = options_.initial_backoff;
     pb::NextRequest req;
-    req.set_name(std::string(name));
+    req.set_name(name);
     req.set_count(count);
     Status last;
     while (true) {
@@ -198,7 +210,6 @@ class GrpcTsoClient final : public TsoClient {
     }
   }
 
- private:
   // After a failure on endpoint `ep`: go to the leader a follower named, else rotate.
   void follow_leader(std::size_t ep, const std::multimap<grpc::string_ref, grpc::string_ref>& md) {
     auto it = md.find(kLeaderMetadataKey);
@@ -469,6 +480,7 @@ class GrpcTsoClient final : public TsoClient {
   std::vector<std::unique_ptr<pb::Sequencer::Stub>> seq_stubs_;
   std::vector<std::unique_ptr<pb::TimestampOracle::Stub>> ts_stubs_;
   std::atomic<std::size_t> preferred_{0};
+  tso::SequenceCombiner sequences_;
 
   std::mutex mu_;
   std::condition_variable dispatch_cv_;
@@ -498,6 +510,9 @@ Result<std::unique_ptr<TsoClient>> TsoClient::connect(TsoClientOptions options) 
   if (options.timeout <= Duration(0)) return Status::InvalidArgument("timeout must be positive");
   if (options.max_batch < 1) return Status::InvalidArgument("max_batch must be at least 1");
   if (options.max_in_flight < 1) return Status::InvalidArgument("max_in_flight must be >= 1");
+  if (options.max_sequence_batch < 1) {
+    return Status::InvalidArgument("max_sequence_batch must be at least 1");
+  }
   if (options.initial_backoff <= Duration(0) || options.max_backoff < options.initial_backoff) {
     return Status::InvalidArgument("backoff must be positive and initial <= max");
   }

@@ -1,0 +1,89 @@
+#include "tso/sequence_combiner.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace kairos::tso {
+
+SequenceCombiner::SequenceCombiner(std::uint64_t max_batch, Send send)
+    : max_batch_(std::max<std::uint64_t>(max_batch, 1)), send_(std::move(send)) {}
+
+Result<SequenceRange> SequenceCombiner::next(std::string_view name, std::uint64_t count,
+                                             MonoTime deadline) {
+  Call me;
+  me.count = count;
+  me.deadline = deadline;
+  const std::string key(name);
+  std::unique_lock lock(mu_);
+  names_[key].queued.push_back(&me);
+  while (!me.done) {
+    Name& n = names_[key];
+    if (n.in_flight) {
+      me.cv.wait(lock);
+      continue;
+    }
+    // No request in flight for this name: this caller sends the next one, for itself if
+    // it is still queued and for the calls queued before and after it.
+    std::vector<Call*> batch = take_batch(n);
+    send_batch(key, batch, lock);
+  }
+  Name& n = names_[key];
+  if (n.queued.empty() && !n.in_flight) names_.erase(key);
+  return me.result;
+}
+
+std::size_t SequenceCombiner::waiting(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  auto it = names_.find(std::string(name));
+  return it == names_.end() ? 0 : it->second.queued.size();
+}
+
+std::vector<SequenceCombiner::Call*> SequenceCombiner::take_batch(Name& n) {
+  std::vector<Call*> batch;
+  std::uint64_t total = 0;
+  for (Call* c : n.queued) {
+    // A call that would take the batch past the limit waits for the next request; one
+    // over the limit on its own goes alone, so the server judges its count.
+    if (!batch.empty() && c->count > max_batch_ - total) break;
+    batch.push_back(c);
+    total += c->count;
+    if (total >= max_batch_) break;
+  }
+  n.queued.erase(n.queued.begin(), n.queued.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+  return batch;
+}
+
+void SequenceCombiner::send_batch(const std::string& name, std::vector<Call*>& batch,
+                                  std::unique_lock<std::mutex>& lock) {
+  std::uint64_t total = 0;
+  MonoTime deadline = batch.front()->deadline;
+  for (const Call* c : batch) {
+    total += c->count;
+    deadline = std::min(deadline, c->deadline);  // no call waits past its own deadline
+  }
+  names_[name].in_flight = true;
+  lock.unlock();
+  Result<SequenceRange> r = send_(name, total, deadline);
+  lock.lock();
+  names_[name].in_flight = false;
+  if (r.ok() && r->count != total) {
+    r = Status::Internal("asked for " + std::to_string(total) + " sequence numbers of " + name +
+                         ", got " + std::to_string(r->count));
+  }
+  std::uint64_t first = r.ok() ? r->first : 0;
+  for (Call* c : batch) {
+    if (r.ok()) {
+      c->result = SequenceRange{first, c->count};
+      first += c->count;
+    } else {
+      c->result = r.status();
+    }
+    c->done = true;
+    c->cv.notify_one();
+  }
+  // The call now first in line sends the next request (each wake-up is one thread's).
+  const Name& n = names_[name];
+  if (!n.queued.empty()) n.queued.front()->cv.notify_one();
+}
+
+}  // namespace kairos::tso
