@@ -40,8 +40,8 @@ print(f"middle: stratum 2, root delay {m['root_delay_ns']} ns; bottom: stratum 3
 PY
 pass "stratum 1 → 2 → 3, root delay accumulates"
 
-top_dig=$(timeout 10 ntpdig -t 2 "$top_addr") || fail "ntpdig top: $top_dig"
-bottom_dig=$(timeout 10 ntpdig -t 2 "$bottom_addr") || fail "ntpdig bottom: $bottom_dig"
+top_dig=$(timeout 10 ntpdig -t 2 -p 4 -g 100 "$top_addr") || fail "ntpdig top: $top_dig"
+bottom_dig=$(timeout 10 ntpdig -t 2 -p 4 -g 100 "$bottom_addr") || fail "ntpdig bottom: $bottom_dig"
 grep -q " s3 " <<<"$bottom_dig" || fail "ntpdig sees the bottom at another stratum: $bottom_dig"
 top_off=$(awk '{print $4}' <<<"$top_dig")
 bottom_off=$(awk '{print $4}' <<<"$bottom_dig")
