@@ -124,13 +124,32 @@ TEST(SequenceCombinerTest, AShortRangeFromTheServerIsAnError) {
 }
 
 TEST(SequenceCombinerTest, TheRequestDeadlineIsTheEarliestOfItsCalls) {
+  std::mutex mu;
   std::vector<MonoTime> deadlines;
+  std::atomic<bool> release{false};
+  std::atomic<int> sends{0};
   SequenceCombiner c(1000, [&](const std::string&, std::uint64_t n, MonoTime d) {
-    deadlines.push_back(d);
+    {
+      std::lock_guard lock(mu);
+      deadlines.push_back(d);
+    }
+    if (sends.fetch_add(1) == 0) {
+      while (!release.load()) std::this_thread::yield();  // hold the first request
+    }
     return Result<SequenceRange>(SequenceRange{1, n});
   });
-  ASSERT_TRUE(c.next("a", 1, MonoTime(seconds(7))).ok());
-  EXPECT_EQ(deadlines, std::vector<MonoTime>{MonoTime(seconds(7))});
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { (void)c.next("a", 1, MonoTime(seconds(50))); });
+  while (sends.load() == 0) std::this_thread::yield();
+  // Queued behind the first request: deadlines 9 s, 7 s, 8 s share the next request.
+  for (int d : {9, 7, 8}) {
+    const std::size_t before = c.waiting("a");
+    threads.emplace_back([&, d] { (void)c.next("a", 1, MonoTime(seconds(d))); });
+    while (c.waiting("a") == before) std::this_thread::yield();
+  }
+  release = true;
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(deadlines, (std::vector<MonoTime>{MonoTime(seconds(50)), MonoTime(seconds(7))}));
 }
 
 }  // namespace
