@@ -160,7 +160,7 @@ name = "off"
 minpoll = $MINPOLL
 maxpoll = $MAXPOLL
 CONF
-  setpriv --bounding-set -sys_time -- "$BIN/kairos" serve --config "$d/kairos.toml" \
+  setpriv --bounding-set -sys_time -- "$BIN/kairos" serve --config "$d/kairos.toml" --log-level debug \
     --server "127.0.0.1:$pport" >"$d/kairos.log" 2>&1 &
   PIDS+=($!)
   wait_for_log "$d/kairos.log" "serving:" 20

@@ -146,6 +146,9 @@ void SyncLoop::on_result(Source& s, sources::PollResult r) {
       s.last_error = st.message();
       spdlog::warn("source {}: sample rejected: {}", s.driver->name(), st.message());
     } else {
+      spdlog::debug("source {}: sample offset_ns={} delay_ns={} dispersion_ns={}",
+                    s.driver->name(), r.sample->offset.count(), r.sample->delay.count(),
+                    r.sample->dispersion.count());
       if (!s.last_error.empty()) spdlog::info("source {}: answering again", s.driver->name());
       s.last_error.clear();
     }
