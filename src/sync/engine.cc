@@ -265,7 +265,7 @@ bool Engine::apply_fix(const Candidate& peer, Duration combined, UnixTime now,
   // Every sample of the system peer not used yet becomes a drift point.
   const std::uint64_t newest = ps.filter.newest_sequence();
   const std::uint64_t oldest_held =
-      newest + 1 >= ClockFilter::kStages ? newest + 1 - ClockFilter::kStages : 0;
+      newest + 1 >= ClockFilter::kHistory ? newest + 1 - ClockFilter::kHistory : 0;
   const std::uint64_t first = ps.used_sequence == ~std::uint64_t{0}
                                   ? oldest_held
                                   : std::max(ps.used_sequence + 1, oldest_held);

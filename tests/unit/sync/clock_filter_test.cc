@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -34,9 +35,10 @@ TEST(ClockFilterTest, PicksTheLowestDelayAndMeasuresJitter) {
   EXPECT_EQ(out->sequence, 1u);
   // RMS of (200, 0, 400) µs over n − 1 = 2: sqrt((200² + 400²)/2) ≈ 316 µs.
   EXPECT_NEAR(to_seconds(out->jitter), 316.2e-6, 1e-7);
-  // The mean leans a little toward the worse samples (ranked 785 and 1315 µs worse, i.e.
-  // 5 and 8.3 half-jitters: weights 0.028 and 0.0115): 100 + 13.0 µs.
-  EXPECT_NEAR(to_seconds(out->offset), 113.03e-6, 0.01e-6);
+  // The others' round trips are 1.6 and 2.6 ms longer: their offsets may be off by half
+  // that, so they count (variance excess²/12 against 1 µs²) about a millionth as much.
+  EXPECT_NEAR(to_seconds(out->offset), 100e-6, 0.01e-6);
+  EXPECT_NE(out->offset, microseconds(100));  // but they do count
   // Aged 1 s at 15 ppm, plus the distance from the chosen sample's offset to the mean.
   EXPECT_EQ(out->dispersion, microseconds(1) + microseconds(15) + (out->offset - microseconds(100)));
 }
@@ -70,7 +72,8 @@ TEST(ClockFilterTest, ADelaySpikeIsNeitherChosenNorAveraged) {
   const auto out = after_polls(microseconds(400), microseconds(100));
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->sequence, 6u);  // the 8 s older sample with 215 µs
-  EXPECT_EQ(out->offset, Duration(0));
+  // Its round trip is 210 µs longer than the least: it counts ~1/3700 as much as the best.
+  EXPECT_LT(out->offset, microseconds(1));
   // It still counts in the jitter: RMS of (100, 0 × 6) µs over 7.
   EXPECT_NEAR(to_seconds(out->jitter), 100e-6 / std::sqrt(7.0), 1e-9);
 }
@@ -136,14 +139,68 @@ TEST(ClockFilterTest, AReplyHeldUpForSecondsDoesNotCountInTheJitter) {
   const auto out = f.evaluate(kT + seconds(200), 0.0, 15.0, 15.0, kMaxDistance);
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->sample.offset, microseconds(20));  // the newest good sample: least aged
-  // The older good ones rank 960 and 1920 µs worse (64 s apart at 15 ppm), ~120 and 240
-  // half-jitters: they hardly move the mean.
-  EXPECT_NEAR(to_seconds(out->offset), 20e-6, 1e-9);
+  // The estimate comes from the good samples alone (their offsets are 0, 10 and 20 µs).
+  EXPECT_GE(out->offset, Duration(0));
+  EXPECT_LE(out->offset, microseconds(20));
   // RMS of (20, 10) µs over the two other good samples.
   EXPECT_NEAR(to_seconds(out->jitter), std::sqrt((400.0 + 100.0) / 2) * 1e-6, 1e-9);
   EXPECT_LT(out->distance, milliseconds(2));  // 100 µs + 1 µs + 72 s at 15 ppm + jitter
   // With a limit that admits it, it counts (and dominates), as before.
   EXPECT_GT(f.evaluate(kT + seconds(200), 0.0, 15.0, 15.0, seconds(100))->jitter, seconds(25));
+}
+
+// A fixed-seed LCG: uniform in [-1, 1).
+class Noise {
+ public:
+  double next() {
+    state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    return 2.0 * static_cast<double>(state_ >> 11) / 9007199254740992.0 - 1.0;
+  }
+
+ private:
+  std::uint64_t state_ = 42;
+};
+
+TEST(ClockFilterTest, ALongQuietHistoryAveragesTheNoiseDown) {
+  // True offset 0; every round trip 200 µs; each offset off by up to ±50 µs. One sample,
+  // or a mean of eight, stays ~±15..50 µs off; a fit over the 64 held is within a few µs.
+  Noise noise;
+  ClockFilter f;
+  double worst_eight = 0.0;
+  for (int i = 0; i < ClockFilter::kHistory; ++i) {
+    const UnixTime t = kT + seconds(8 * i);
+    f.add(sample(t, from_seconds(50e-6 * noise.next()), microseconds(200)), 0, 15,
+          milliseconds(128));
+    if (i >= ClockFilter::kStages) {
+      worst_eight = std::max(worst_eight, std::abs(to_seconds(f.evaluate(t, 0.0, 15.0, 15.0,
+                                                                         kMaxDistance)->offset)));
+    }
+  }
+  const auto out = f.evaluate(kT + seconds(8 * ClockFilter::kHistory), 0.0, 15.0, 15.0,
+                              kMaxDistance);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(f.size(), ClockFilter::kHistory);
+  EXPECT_LT(std::abs(to_seconds(out->offset)), 8e-6);
+  EXPECT_GT(worst_eight, 8e-6);  // the noise is there to average: early estimates show it
+}
+
+TEST(ClockFilterTest, AWanderingRateShortensTheFit) {
+  // The offset bends: flat for 60 polls, then rising 1 µs per second (a 1 ppm rate change)
+  // for the last 4. A line through all 64 would lag the bend by tens of µs; the fit over
+  // the newest samples follows it. Noise ±1 µs.
+  Noise noise;
+  ClockFilter f;
+  UnixTime t = kT;
+  double truth = 0.0;
+  for (int i = 0; i < ClockFilter::kHistory; ++i) {
+    t = kT + seconds(8 * i);
+    truth = i < 60 ? 0.0 : 8e-6 * (i - 59);
+    f.add(sample(t, from_seconds(truth + 1e-6 * noise.next()), microseconds(200)), 0, 15,
+          milliseconds(128));
+  }
+  const auto out = f.evaluate(t, 0.0, 15.0, 15.0, kMaxDistance);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_NEAR(to_seconds(out->offset), truth, 6e-6);  // truth is 32 µs
 }
 
 }  // namespace
