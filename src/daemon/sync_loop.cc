@@ -77,6 +77,7 @@ Status SyncLoop::add_source(std::unique_ptr<sources::SourceDriver> driver) {
   s->id = *id;
   s->driver = std::move(driver);
   s->timer = std::make_unique<asio::steady_timer>(loop_);
+  s->deadline = std::make_unique<asio::steady_timer>(loop_);
   sources_.push_back(std::move(s));
   return Status::Ok();
 }
@@ -95,7 +96,9 @@ Status SyncLoop::start() {
   }
   started_ = true;
   std::size_t blocking = 0;
-  for (const auto& s : sources_) blocking += s->driver->blocking() ? 1 : 0;
+  for (const auto& s : sources_) {
+    blocking += s->driver->blocking() && s->driver->socket_exchange() == nullptr ? 1 : 0;
+  }
   workers_ = std::make_unique<asio::thread_pool>(std::clamp<std::size_t>(blocking, 1, 8));
   load_drift();
   last_drift_save_ = clock_.monotonic();
@@ -123,11 +126,58 @@ void SyncLoop::poll(Source& s) {
     asio::post(loop_, [this, &s, r = std::move(r)]() mutable { on_result(s, std::move(r)); });
   };
   const sync::SampleParams params = engine_.sample_params();
-  if (s.driver->blocking()) {
+  if (sources::SocketExchange* x = s.driver->socket_exchange()) {
+    start_exchange(s, *x, params);
+  } else if (s.driver->blocking()) {
     asio::post(*workers_, [&s, params, done] { s.driver->poll(params, done); });
   } else {
     s.driver->poll(params, done);
   }
+}
+
+void SyncLoop::start_exchange(Source& s, sources::SocketExchange& x,
+                              const sync::SampleParams& params) {
+  // Everything but the send happens before it, so that after sending this thread only
+  // waits (work right after a send delayed the request's path on a 2-vCPU VM).
+  s.deadline->expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(x.timeout()));
+  if (Status sent = x.send_request(params); !sent.ok()) {
+    s.deadline->cancel();
+    sources::PollResult r;
+    r.sample = std::move(sent);
+    asio::post(loop_, [this, &s, r = std::move(r)]() mutable { on_result(s, std::move(r)); });
+    return;
+  }
+  if (s.socket && s.socket->native_handle() != x.wait_fd()) {
+    (void)s.socket->release();  // the driver reopened its socket
+    s.socket.reset();
+  }
+  if (!s.socket) s.socket = std::make_unique<asio::posix::stream_descriptor>(loop_, x.wait_fd());
+  s.exchanging = true;
+  // Either handler may already be queued when the other finishes the exchange: both check
+  // that it is still in progress.
+  s.deadline->async_wait([this, &s, &x](const std::error_code& ec) {
+    if (!ec && s.exchanging) finish_exchange(s, x.on_timeout());
+  });
+  wait_readable(s, x);
+}
+
+void SyncLoop::wait_readable(Source& s, sources::SocketExchange& x) {
+  s.socket->async_wait(asio::posix::stream_descriptor::wait_read,
+                       [this, &s, &x](const std::error_code& ec) {
+                         if (ec || !s.exchanging) return;  // finished or stopping
+                         if (std::optional<sources::PollResult> r = x.on_readable()) {
+                           finish_exchange(s, std::move(*r));
+                         } else {
+                           wait_readable(s, x);
+                         }
+                       });
+}
+
+void SyncLoop::finish_exchange(Source& s, sources::PollResult r) {
+  s.exchanging = false;
+  s.deadline->cancel();
+  s.socket->cancel();
+  on_result(s, std::move(r));
 }
 
 void SyncLoop::on_result(Source& s, sources::PollResult r) {
@@ -248,7 +298,12 @@ void SyncLoop::stop() {
   stopped_ = true;
   update_timer_.cancel();
   step_timer_.cancel();
-  for (auto& s : sources_) s->timer->cancel();
+  for (auto& s : sources_) {
+    s->timer->cancel();
+    s->deadline->cancel();
+    if (s->socket) (void)s->socket->release();
+    s->socket.reset();
+  }
   if (workers_) workers_->join();
   save_drift();
   if (!started_) return;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 
@@ -75,6 +76,11 @@ class SyncLoop {
     sync::SourceId id;
     std::unique_ptr<sources::SourceDriver> driver;
     std::unique_ptr<asio::steady_timer> timer;
+    // A SocketExchange's socket (not owned: released, never closed; kept registered
+    // between polls) and deadline; whether one is in progress.
+    std::unique_ptr<asio::posix::stream_descriptor> socket;
+    std::unique_ptr<asio::steady_timer> deadline;
+    bool exchanging = false;
     bool in_flight = false;
     std::string last_error;
   };
@@ -82,6 +88,10 @@ class SyncLoop {
   void schedule_poll(Source& s);
   void poll(Source& s);
   void on_result(Source& s, sources::PollResult result);
+  // A SocketExchange on this thread: send, wait for readability or the deadline, finish.
+  void start_exchange(Source& s, sources::SocketExchange& x, const sync::SampleParams& params);
+  void wait_readable(Source& s, sources::SocketExchange& x);
+  void finish_exchange(Source& s, sources::PollResult result);
   void run_update();
   // Publishes the engine's snapshot on the system clock's scale.
   void publish_engine_snapshot();

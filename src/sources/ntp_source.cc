@@ -27,7 +27,7 @@ std::uint32_t NtpSourceDriver::reference_id() const {
   return static_cast<std::uint32_t>(server_.address_hash() >> 32);
 }
 
-Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params) {
+Status NtpSourceDriver::send_request(const sync::SampleParams& params) {
   if (!socket_.is_open()) {
     io::UdpOptions o;
     o.rx_timestamps = true;
@@ -40,64 +40,100 @@ Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params)
   while (rx_.receive_now(socket_).value_or(0) > 0) {
   }  // drop late replies to earlier polls
   socket_.take_tx_timestamp();  // and transmit timestamps of earlier sends
+  tx_kernel_.reset();
 
   std::uint8_t request[ntp::kHeaderSize];
-  ntp::NtpPacket p;
-  p.version = 4;
-  p.mode = ntp::Mode::kClient;
+  params_ = params;
+  request_ = ntp::NtpPacket();
+  request_.version = 4;
+  request_.mode = ntp::Mode::kClient;
   // The request carries this reading; the server only echoes it back as the origin, so
   // the kernel's transmit timestamp, when it comes, replaces it as t1 (chrony does the
   // same): it leaves out the send path and any preemption before the datagram left.
-  const UnixTime sent = clock_.realtime();
-  p.transmit_time = NtpTimestamp::from_unix(sent);
-  ntp::encode_header(p, request);
+  sent_ = clock_.realtime();
+  request_.transmit_time = NtpTimestamp::from_unix(sent_);
+  ntp::encode_header(request_, request);
   if (::send(socket_.fd(), request, sizeof request, 0) != static_cast<ssize_t>(sizeof request)) {
     const int err = errno;
     socket_ = io::UdpSocket();  // reopen next time (e.g. the route came back)
     return Status::Unavailable(std::string("send: ") + std::strerror(err));
   }
-  const MonoTime deadline = clock_.monotonic() + timeout_;
-  Status last = Status::DeadlineExceeded("no reply within " + format_duration(timeout_));
-  while (clock_.monotonic() < deadline) {
-    Result<std::size_t> n = rx_.receive(socket_);
-    if (!n.ok()) {
-      last = n.status();
-      break;
-    }
-    for (std::size_t i = 0; i < *n; ++i) {
-      const std::optional<UnixTime> kernel = rx_.kernel_rx_time(i);
-      const UnixTime t4 = kernel ? clock_.from_system_realtime(*kernel) : clock_.realtime();
-      Result<ntp::OnWireSample> s =
-          ntp::evaluate_reply(rx_.data(i), p.transmit_time, NtpTimestamp::from_unix(t4));
-      if (!s.ok()) {
-        last = s.status();
-        // A KoD or an unsynchronized server is this poll's answer.
-        if (s.status().code() == StatusCode::kFailedPrecondition) return last;
-        continue;  // stale or bogus: keep waiting for the real reply
-      }
-      const ntp::NtpPacket& r = s->reply;
-      const UnixTime t1 = transmit_time(sent, t4);
-      sync::Exchange e;
-      e.t1 = t1;
-      e.t2 = r.receive_time.to_unix(t1);
-      e.t3 = r.transmit_time.to_unix(t1);
-      e.t4 = t4;
-      e.server.stratum = r.stratum;
-      e.server.reference_id = r.reference_id;
-      e.server.root_delay = r.root_delay.to_duration();
-      e.server.root_dispersion = r.root_dispersion.to_duration();
-      e.server.leap = to_leap(r.leap);
-      e.server.precision_log2 = r.precision_log2;
-      return sync::sample_from_exchange(e, params);
-    }
-  }
-  return last;
+  last_error_ = Status::DeadlineExceeded("no reply within " + format_duration(timeout_));
+  return Status::Ok();
 }
 
-UnixTime NtpSourceDriver::transmit_time(UnixTime sent, UnixTime t4) const {
-  const std::optional<UnixTime> kernel = socket_.take_tx_timestamp();
-  if (!kernel) return sent;
-  const UnixTime t1 = clock_.from_system_realtime(*kernel);
+std::optional<PollResult> NtpSourceDriver::on_readable() {
+  // The transmit timestamp makes the socket readable too (its error queue): take it now,
+  // as chrony does, so the wait that follows is for the reply alone.
+  collect_tx_timestamp();
+  const Result<std::size_t> n = rx_.receive_now(socket_);
+  if (!n.ok()) {
+    PollResult r;
+    r.sample = n.status();
+    return r;
+  }
+  std::optional<Result<sync::Sample>> sample = take_reply(*n);
+  if (!sample) return std::nullopt;
+  PollResult r;
+  r.sample = std::move(*sample);
+  return r;
+}
+
+PollResult NtpSourceDriver::on_timeout() {
+  PollResult r;
+  r.sample = last_error_;
+  return r;
+}
+
+std::optional<Result<sync::Sample>> NtpSourceDriver::take_reply(std::size_t received) {
+  for (std::size_t i = 0; i < received; ++i) {
+    const std::optional<UnixTime> kernel = rx_.kernel_rx_time(i);
+    const UnixTime t4 = kernel ? clock_.from_system_realtime(*kernel) : clock_.realtime();
+    Result<ntp::OnWireSample> s =
+        ntp::evaluate_reply(rx_.data(i), request_.transmit_time, NtpTimestamp::from_unix(t4));
+    if (!s.ok()) {
+      last_error_ = s.status();
+      // A KoD or an unsynchronized server is this poll's answer.
+      if (s.status().code() == StatusCode::kFailedPrecondition) return last_error_;
+      continue;  // stale or bogus: keep waiting for the real reply
+    }
+    const ntp::NtpPacket& r = s->reply;
+    const UnixTime t1 = transmit_time(sent_, t4);
+    sync::Exchange e;
+    e.t1 = t1;
+    e.t2 = r.receive_time.to_unix(t1);
+    e.t3 = r.transmit_time.to_unix(t1);
+    e.t4 = t4;
+    e.server.stratum = r.stratum;
+    e.server.reference_id = r.reference_id;
+    e.server.root_delay = r.root_delay.to_duration();
+    e.server.root_dispersion = r.root_dispersion.to_duration();
+    e.server.leap = to_leap(r.leap);
+    e.server.precision_log2 = r.precision_log2;
+    return sync::sample_from_exchange(e, params_);
+  }
+  return std::nullopt;
+}
+
+Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params) {
+  if (Status sent = send_request(params); !sent.ok()) return sent;
+  const MonoTime deadline = clock_.monotonic() + timeout_;
+  while (clock_.monotonic() < deadline) {
+    Result<std::size_t> n = rx_.receive(socket_);  // waits up to the socket's 20 ms
+    if (!n.ok()) return n.status();
+    if (std::optional<Result<sync::Sample>> sample = take_reply(*n)) return std::move(*sample);
+  }
+  return last_error_;
+}
+
+void NtpSourceDriver::collect_tx_timestamp() {
+  if (std::optional<UnixTime> kernel = socket_.take_tx_timestamp()) tx_kernel_ = kernel;
+}
+
+UnixTime NtpSourceDriver::transmit_time(UnixTime sent, UnixTime t4) {
+  collect_tx_timestamp();
+  if (!tx_kernel_) return sent;
+  const UnixTime t1 = clock_.from_system_realtime(*tx_kernel_);
   // Taken after `sent` was read and before the reply came back, or it is not ours.
   return t1 >= sent && t1 <= t4 ? t1 : sent;
 }

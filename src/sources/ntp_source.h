@@ -5,12 +5,14 @@
 // timestamp, t1 is the clock read right before sending. The reply is checked (origin, mode, KoD,
 // unsynchronized server) before it becomes a sync::Sample.
 //
-// poll() blocks for at most `timeout`, so the daemon runs it on a worker thread.
+// The daemon drives it as a SocketExchange from its own event loop; poll() is the same
+// exchange done blocking (at most `timeout`), for callers without a loop.
 //
 // Thread safety: one poll at a time (SourceDriver contract).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,11 +20,12 @@
 #include "io/socket_address.h"
 #include "io/udp_socket.h"
 #include "kairos/clock.h"
+#include "kairos/ntp/packet.h"
 #include "sources/source_driver.h"
 
 namespace kairos::sources {
 
-class NtpSourceDriver final : public SourceDriver {
+class NtpSourceDriver final : public SourceDriver, public SocketExchange {
  public:
   // `name` is what status shows ("time.example (192.0.2.1:123)" for a pool member).
   NtpSourceDriver(io::SocketAddress server, std::string name, const Clock& clock,
@@ -33,14 +36,27 @@ class NtpSourceDriver final : public SourceDriver {
   std::uint32_t reference_id() const override;
   bool blocking() const override { return true; }
   void poll(const sync::SampleParams& params, std::function<void(PollResult)> done) override;
+  SocketExchange* socket_exchange() override { return this; }
 
-  // One exchange: the sample, or why there is none.
+  // One exchange, blocking: the sample, or why there is none.
   Result<sync::Sample> exchange(const sync::SampleParams& params);
 
+  // SocketExchange.
+  Status send_request(const sync::SampleParams& params) override;
+  int wait_fd() const override { return socket_.fd(); }
+  std::optional<PollResult> on_readable() override;
+  PollResult on_timeout() override;
+  Duration timeout() const override { return timeout_; }
+
  private:
+  // The sample of the reply among the datagrams just received, or why the poll failed
+  // (a KoD, an unsynchronized server); nullopt when none answers our request.
+  std::optional<Result<sync::Sample>> take_reply(std::size_t received);
   // t1 for a request sent after the clock read `sent` whose reply came at t4: the
   // kernel's transmit timestamp if it has one between the two, else `sent`.
-  UnixTime transmit_time(UnixTime sent, UnixTime t4) const;
+  UnixTime transmit_time(UnixTime sent, UnixTime t4);
+  // Keeps the kernel's transmit timestamp of the request in progress, if it came.
+  void collect_tx_timestamp();
 
   io::SocketAddress server_;
   std::string name_;
@@ -48,6 +64,12 @@ class NtpSourceDriver final : public SourceDriver {
   Duration timeout_;
   io::UdpSocket socket_;
   io::ReceiveBatch rx_{4, 2048};
+  // The request in progress.
+  sync::SampleParams params_;
+  ntp::NtpPacket request_;
+  UnixTime sent_{};
+  std::optional<UnixTime> tx_kernel_;
+  Status last_error_;  // why the datagrams seen so far were not the reply
 };
 
 // One driver per address of each "HOST[:PORT]" (a name with several addresses acts as a
