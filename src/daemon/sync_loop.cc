@@ -141,7 +141,10 @@ void SyncLoop::start_exchange(Source& s, sources::SocketExchange& x,
   // waits (work right after a send delayed the request's path on a 2-vCPU VM).
   s.deadline->expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(x.timeout()));
   if (Status sent = x.send_request(params); !sent.ok()) {
-    s.deadline->cancel();
+    // A failed send closes the driver's socket: forget the descriptor, which a new socket
+    // could otherwise be mistaken for if it got the same number.
+    if (s.socket) (void)s.socket->release();
+    s.socket.reset();
     sources::PollResult r;
     r.sample = std::move(sent);
     asio::post(loop_, [this, &s, r = std::move(r)]() mutable { on_result(s, std::move(r)); });

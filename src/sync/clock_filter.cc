@@ -87,6 +87,14 @@ Line fit_line(const std::array<double, ClockFilter::kHistory>& x,
   return line;
 }
 
+// Whether a sample's root distance, aged to `now`, is within max_distance.
+bool within(const Sample& s, UnixTime now, double growth_ppm, Duration max_distance) {
+  const double age = now > s.time ? to_seconds(now - s.time) : 0.0;
+  return to_seconds(s.root_delay / 2 + s.root_dispersion + s.delay / 2 + s.dispersion) +
+             age * growth_ppm * 1e-6 <=
+         to_seconds(max_distance);
+}
+
 }  // namespace
 
 bool ClockFilter::add(const Sample& sample, double frequency_ppm, double growth_ppm,
@@ -172,14 +180,6 @@ std::optional<FilterOutput> ClockFilter::evaluate(UnixTime now, double frequency
   out.distance = (out.sample.root_delay + out.sample.delay) / 2 + out.sample.root_dispersion +
                  out.dispersion + out.jitter;
   return out;
-}
-
-bool ClockFilter::within(const Sample& s, UnixTime now, double growth_ppm,
-                         Duration max_distance) const {
-  const double age = now > s.time ? to_seconds(now - s.time) : 0.0;
-  return to_seconds(s.root_delay / 2 + s.root_dispersion + s.delay / 2 + s.dispersion) +
-             age * growth_ppm * 1e-6 <=
-         to_seconds(max_distance);
 }
 
 double ClockFilter::history_estimate(UnixTime now, double frequency_ppm, double growth_ppm,

@@ -88,7 +88,6 @@ class ClockFilter {
 
  private:
   const Sample& at(int i) const;  // the i-th newest sample, i < count_
-  bool within(const Sample& s, UnixTime now, double growth_ppm, Duration max_distance) const;
   double history_estimate(UnixTime now, double frequency_ppm, double growth_ppm,
                           Duration max_distance, double fallback) const;
 
