@@ -10,8 +10,9 @@
 // clock with the driver's own corrections taken out, so steering the kernel never looks
 // like a measurement (docs/sync.md, "Steering the kernel clock").
 //
-// Blocking drivers (file I/O, NTP exchanges) run on worker threads (one each, up to 8); everything else, including every
-// engine call, runs on the loop's thread.
+// NTP exchanges (SocketExchange) are sent and awaited on the loop's thread; other blocking
+// drivers (file I/O) run on worker threads (one each, up to 8); everything else, including
+// every engine call, runs on the loop's thread.
 //
 // Thread safety: all methods on the loop's thread.
 #pragma once
