@@ -8,9 +8,9 @@ namespace {
 
 // A fit sample whose delay exceeds the least fit delay by more than kSpikeFactor times the
 // median excess (over at least kSpikeMinSamples fit samples) was held up on one leg: its
-// offset is off by up to half that excess. It is neither chosen nor averaged (it still
-// counts in the jitter). Any chosen sample gives an honest interval, so this only
-// decides which one.
+// offset is off by up to half that excess. It is never chosen (it still counts in the
+// jitter, and in the offset estimate with next to no weight). Any chosen sample gives an
+// honest interval, so this only decides which one.
 constexpr double kSpikeFactor = 4.0;
 constexpr int kSpikeMinSamples = 4;
 
@@ -38,7 +38,6 @@ std::array<bool, ClockFilter::kStages> delay_spikes(
   }
   return spike;
 }
-
 
 // The least offset noise a sample is credited with (seconds), so one near-perfect sample
 // cannot take all the weight.
