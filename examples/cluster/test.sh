@@ -153,6 +153,20 @@ if grep -H "server is not synchronized" "${app_logs[@]}"; then
   fail "a load-balanced node got an unsynchronized answer"
 fi
 pass "no load-balanced node ever got an unsynchronized answer (blocking time servers)"
+# The pool nodes must hear ts2 again before ts3 starts lying: with ts2 still unreachable to
+# a node, ts1 and the liar are one against one and there is no majority to hold to.
+for p in "${POOLS[@]}"; do
+  heard=""
+  for _ in $(seq 1 120); do
+    if kairos_in "$p" status --http "$(host_http "$p")" --json 2>/dev/null | check sources \
+      --expect "$(host_ip ts2):123=selected|candidate" >/dev/null 2>&1; then
+      heard=1
+      break
+    fi
+    sleep 0.5
+  done
+  [ -n "$heard" ] || fail "$p never heard ts2 again"
+done
 stop_named ts3
 start_time_server ts3 --local-stratum 2 --sim-clock-offset 3s --sync-mode nonblocking
 liar=""
