@@ -123,7 +123,9 @@ TEST(SyncLoopExchangeTest, RepliesAndSilenceEachEndTheirPoll) {
   run_until(t, std::make_unique<ScriptedExchange>(t, std::set<int>{}, std::set<int>{1}),
             [&t] { return t.answers >= 2 && t.timeouts >= 1; });
   EXPECT_EQ(t.timeouts, 1);                     // poll 1 was silent: its deadline ended it, once
-  EXPECT_EQ(t.sends, t.answers + t.timeouts);  // every poll ended exactly once
+  // Every poll ended exactly once; the last one may still have been in flight at stop().
+  EXPECT_LE(t.answers + t.timeouts, t.sends);
+  EXPECT_GE(t.answers + t.timeouts, t.sends - 1);
 }
 
 TEST(SyncLoopExchangeTest, ASocketReopenedUnderTheSameNumberAfterAFailedSendIsWaitedOn) {
