@@ -2,6 +2,14 @@
 // on these machines): fixed delay per direction, random jitter, loss, and the reordering
 // that jitter implies. For tests and the accuracy benchmark; loopback only.
 //
+// A datagram's delay counts from when the kernel received it (SO_TIMESTAMPNS), as netem's
+// counts from when the packet was queued, not from when this process got around to reading
+// it: the proxy's own wake-up (tens of µs on a 2-core VM) would otherwise lengthen the legs
+// unevenly, and every NTP client behind it would see the difference as offset (the LAN
+// accuracy race measured +28 to +34 µs of bias in both clients before, −12 to +10 µs after).
+// Sending waits on a µs-resolution timer with minimal timer slack and then spins the last
+// kSpin, so datagrams leave within a few µs of when they are due.
+//
 // Each client address gets its own upstream socket, so replies find their way back.
 // Bounded: at most --max-clients clients (a new client beyond that takes over the socket
 // of the one heard from least recently, so a client that sends each request from a new
@@ -10,7 +18,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -32,6 +42,9 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long before a datagram is due the proxy stops sleeping and spins.
+constexpr auto kSpin = std::chrono::microseconds(30);
 
 struct Options {
   std::string listen = "127.0.0.1:0";
@@ -74,6 +87,51 @@ kairos::Duration must_duration(const std::string& flag, const std::string& text)
   return *d;
 }
 
+// Asks the kernel to time-stamp each datagram received on `fd` (exits if it will not).
+void stamp_receptions(int fd) {
+  const int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
+    std::fprintf(stderr, "impair_proxy: SO_TIMESTAMPNS: %s\n", std::strerror(errno));
+    std::exit(1);
+  }
+}
+
+// A received datagram: its length (-1 on error), sender, and when the kernel received it on
+// the steady clock (its realtime stamp's age, subtracted from now; now when none came).
+struct Received {
+  ssize_t size = -1;
+  sockaddr_in from{};
+  Clock::time_point at;
+};
+
+Received receive(int fd, std::vector<std::uint8_t>& buf) {
+  Received r;
+  iovec iov{buf.data(), buf.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_name = &r.from;
+  msg.msg_namelen = sizeof r.from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  r.size = recvmsg(fd, &msg, 0);
+  timespec real_now{};
+  clock_gettime(CLOCK_REALTIME, &real_now);
+  r.at = Clock::now();
+  if (r.size < 0) return r;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec stamp{};
+    std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+    const auto age = std::chrono::seconds(real_now.tv_sec - stamp.tv_sec) +
+                     std::chrono::nanoseconds(real_now.tv_nsec - stamp.tv_nsec);
+    // A stamp from the future or from long ago means the realtime clock moved: use now.
+    if (age >= std::chrono::nanoseconds(0) && age < std::chrono::seconds(1)) r.at -= age;
+  }
+  return r;
+}
+
 bool same(const sockaddr_in& a, const sockaddr_in& b) {
   return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
 }
@@ -112,6 +170,8 @@ int main(int argc, char** argv) {
   const auto end = Clock::now() + must_duration("--duration", o.duration);
 
   const int listen_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  stamp_receptions(listen_fd);
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);  // wake when asked, not up to 50 µs later
   sockaddr_in la = to_sockaddr(*listen_hp);
   if (bind(listen_fd, reinterpret_cast<sockaddr*>(&la), sizeof la) != 0) {
     std::fprintf(stderr, "impair_proxy: cannot bind %s: %s\n", o.listen.c_str(), std::strerror(errno));
@@ -140,32 +200,35 @@ int main(int argc, char** argv) {
   std::uint64_t forwarded = 0, dropped = 0;
   std::vector<std::uint8_t> buf(65536);
 
-  auto enqueue = [&](int fd, const sockaddr_in& to, const std::uint8_t* data, std::size_t n,
-                     kairos::Duration delay) {
+  auto enqueue = [&](int fd, const sockaddr_in& to, const Received& r, kairos::Duration delay) {
     if (unit(rng) < o.loss || queue.size() >= o.max_queue) {
       ++dropped;
       return;
     }
-    queue.push({Clock::now() + delay + extra(), fd, to, std::vector<std::uint8_t>(data, data + n)});
+    const auto* data = buf.data();
+    queue.push({r.at + delay + extra(), fd, to,
+                std::vector<std::uint8_t>(data, data + static_cast<std::size_t>(r.size))});
   };
 
   while (Clock::now() < end) {
     std::vector<pollfd> fds{{listen_fd, POLLIN, 0}};
     for (const auto& c : clients) fds.push_back({c.fd, POLLIN, 0});
-    int timeout_ms = 100;
+    auto wait = std::chrono::nanoseconds(std::chrono::milliseconds(100));
     if (!queue.empty()) {
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(queue.top().due - Clock::now());
-      timeout_ms = static_cast<int>(std::clamp<long long>(wait.count(), 0, 100));
+      wait = std::clamp<std::chrono::nanoseconds>(queue.top().due - kSpin - Clock::now(),
+                                                  std::chrono::nanoseconds(0), wait);
     }
-    poll(fds.data(), fds.size(), timeout_ms);
+    const timespec timeout{static_cast<time_t>(wait.count() / 1'000'000'000),
+                           static_cast<long>(wait.count() % 1'000'000'000)};
+    ppoll(fds.data(), fds.size(), &timeout, nullptr);
     if (fds[0].revents & POLLIN) {
-      sockaddr_in from{};
-      socklen_t flen = sizeof from;
-      const ssize_t n = recvfrom(listen_fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &flen);
-      if (n >= 0) {
+      const Received r = receive(listen_fd, buf);
+      const sockaddr_in& from = r.from;
+      if (r.size >= 0) {
         auto it = std::find_if(clients.begin(), clients.end(), [&](auto& c) { return same(c.address, from); });
         if (it == clients.end() && clients.size() < o.max_clients) {
           const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+          stamp_receptions(fd);
           clients.push_back({from, fd, Clock::now()});
           it = clients.end() - 1;
         } else if (it == clients.end() && !clients.empty()) {
@@ -177,14 +240,17 @@ int main(int argc, char** argv) {
         }
         if (it != clients.end()) {
           it->last_seen = Clock::now();
-          enqueue(it->fd, upstream, buf.data(), static_cast<std::size_t>(n), delay_up);
+          enqueue(it->fd, upstream, r, delay_up);
         }
       }
     }
     for (std::size_t i = 1; i < fds.size(); ++i) {
       if (!(fds[i].revents & POLLIN)) continue;
-      const ssize_t n = recv(fds[i].fd, buf.data(), buf.size(), 0);
-      if (n >= 0) enqueue(listen_fd, clients[i - 1].address, buf.data(), static_cast<std::size_t>(n), delay_down);
+      const Received r = receive(fds[i].fd, buf);
+      if (r.size >= 0) enqueue(listen_fd, clients[i - 1].address, r, delay_down);
+    }
+    // Spin through the last kSpin before the next datagram is due.
+    while (!queue.empty() && queue.top().due > Clock::now() && queue.top().due - Clock::now() <= kSpin) {
     }
     while (!queue.empty() && queue.top().due <= Clock::now()) {
       const Pending& p = queue.top();
