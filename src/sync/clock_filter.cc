@@ -42,8 +42,8 @@ std::array<bool, ClockFilter::kStages> delay_spikes(
 // The least offset noise a sample is credited with (seconds), so one near-perfect sample
 // cannot take all the weight.
 constexpr double kNoiseFloor = 1e-7;
-// The newest samples whose scatter calibrates the noise of fits too short to show their
-// own: few, so that a wandering rate barely shows in them.
+// The newest samples whose scatter (about a free line) is the floor of every fit's noise
+// scale, and all a single sample has: few, so that a wandering rate barely shows in them.
 constexpr int kNoiseSamples = 4;
 
 struct Line {
@@ -211,17 +211,18 @@ double ClockFilter::history_estimate(UnixTime now, double frequency_ppm, double 
   }
   // Fit the newest 1, 2, 4, ... samples and all of them; the fit whose value now is the
   // least uncertain wins. Its uncertainty is the weights' own, scaled by how much more the
-  // points scatter: by the newest kNoiseSamples' scatter for fits too short to show their own,
-  // and by its own when longer (a rate that wandered bends the points away from any line,
-  // so a fit over fewer, newer points then wins).
+  // points scatter: by the newest kNoiseSamples' scatter (a floor, and all that a single
+  // sample has), or by its own where that is more. A rate that wandered bends the points
+  // away from any line, so a fit over fewer, newer points then wins; and a fit of 2 or 3
+  // points, which takes the drift estimate's slope, answers for it: when that estimate is
+  // stale, the points disagree with it.
   const int stages = std::min(n, kNoiseSamples);
   const double noise = fit_line(x, y, w, stages, frequency_ppm * 1e-6).scale;
   Line best;
   double least = 0.0;
   for (int used = 1; used < 2 * n; used *= 2) {
     const Line line = fit_line(x, y, w, std::min(used, n), frequency_ppm * 1e-6);
-    const double uncertainty =
-        line.spread * (used < stages ? noise : std::max(noise, line.scale));
+    const double uncertainty = line.spread * std::max(noise, line.scale);
     if (used == 1 || uncertainty < least) {
       best = line;
       least = uncertainty;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 namespace kairos::sync {
 namespace {
@@ -201,6 +202,38 @@ TEST(ClockFilterTest, AWanderingRateShortensTheFit) {
   const auto out = f.evaluate(t, 0.0, 15.0, 15.0, kMaxDistance);
   ASSERT_TRUE(out.has_value());
   EXPECT_NEAR(to_seconds(out->offset), truth, 6e-6);  // truth is 32 µs
+}
+
+TEST(ClockFilterTest, AStaleDriftEstimateDoesNotCarryAShortFit) {
+  // A cheap crystal polled every 256 s: its rate takes a random walk of up to ±0.5 ppm a
+  // poll. Each offset is off by up to ±20 µs (11.5 µs RMS); the drift estimate handed in
+  // is 8 polls stale, as a regression over past samples is. A fit of 2 points takes that
+  // stale slope and projects the older one 256 s with it, up to hundreds of µs off: it
+  // used to be judged by the newest 4 points' scatter about their own line, which cannot
+  // see the stale slope, and won most of the time (about 110 µs RMS). It now answers for
+  // its own scatter. (The newest sample alone would do 14 µs RMS here; a free line through
+  // the newest 4, still chosen often, bends with the wander more than its χ² shows.)
+  Noise noise;
+  ClockFilter f;
+  std::vector<double> rate;  // s/s, one per poll
+  double truth = 0.0;
+  double sum_squares = 0.0;
+  int evaluated = 0;
+  for (int i = 0; i < 600; ++i) {
+    rate.push_back((rate.empty() ? 0.0 : rate.back()) + 0.5e-6 * noise.next());
+    truth += rate.back() * 256;
+    const UnixTime t = kT + seconds(256 * i);
+    const double stale_ppm = (i >= 8 ? rate[static_cast<std::size_t>(i - 8)] : 0.0) * 1e6;
+    f.add(sample(t, from_seconds(truth + 20e-6 * noise.next()), microseconds(200)), stale_ppm,
+          15, milliseconds(128));
+    if (i < ClockFilter::kHistory) continue;
+    const auto out = f.evaluate(t, stale_ppm, 15.0, 15.0, kMaxDistance);
+    ASSERT_TRUE(out.has_value());
+    const double error = to_seconds(out->offset) - truth;
+    sum_squares += error * error;
+    ++evaluated;
+  }
+  EXPECT_LT(std::sqrt(sum_squares / evaluated), 60e-6);  // 48 µs now
 }
 
 }  // namespace
