@@ -211,8 +211,9 @@ TEST(ClockFilterTest, AStaleDriftEstimateDoesNotCarryAShortFit) {
   // stale slope and projects the older one 256 s with it, up to hundreds of µs off: it
   // used to be judged by the newest 4 points' scatter about their own line, which cannot
   // see the stale slope, and won most of the time (about 110 µs RMS). It now answers for
-  // its own scatter. (The newest sample alone would do 14 µs RMS here; a free line through
-  // the newest 4, still chosen often, bends with the wander more than its χ² shows.)
+  // its own scatter. (The newest sample alone would do 11.5 µs RMS here, its own noise; a
+  // free line through the newest 4, still chosen often, bends with the wander more than its
+  // χ² shows.)
   Noise noise;
   ClockFilter f;
   std::vector<double> rate;  // s/s, one per poll
