@@ -42,12 +42,14 @@ std::vector<SequenceCombiner::Call*> SequenceCombiner::take_batch(Name& n) {
   std::vector<Call*> batch;
   std::uint64_t total = 0;
   for (Call* c : n.queued) {
-    // A call that would take the batch past the limit waits for the next request; one
-    // over the limit on its own goes alone, so the server judges its count.
-    if (!batch.empty() && c->count > max_batch_ - total) break;
+    // A call that would take the batch past the limit waits for the next request. One
+    // with a count the server must judge (0, or over the limit) goes alone, so that it
+    // gets the server's error instead of an empty or partial share of a valid request.
+    const bool solo = c->count == 0 || c->count > max_batch_;
+    if (!batch.empty() && (solo || c->count > max_batch_ - total)) break;
     batch.push_back(c);
     total += c->count;
-    if (total >= max_batch_) break;
+    if (solo || total >= max_batch_) break;
   }
   n.queued.erase(n.queued.begin(), n.queued.begin() + static_cast<std::ptrdiff_t>(batch.size()));
   return batch;

@@ -105,6 +105,30 @@ TEST(SequenceCombinerTest, ABatchStopsAtTheLimitAndABigCallGoesAlone) {
   EXPECT_EQ(server.requests, (std::vector<std::uint64_t>{1, 6, 6, 25, 4}));
 }
 
+// A count of 0 is the server's to refuse: shared with others it would pass as an empty part.
+TEST(SequenceCombinerTest, ACallForZeroNumbersGoesAloneSoTheServerJudgesIt) {
+  FakeServer server;
+  std::atomic<bool> release{false};
+  std::atomic<int> sends{0};
+  SequenceCombiner c(10, [&](const std::string&, std::uint64_t n, MonoTime) {
+    if (sends.fetch_add(1) == 0) {
+      while (!release.load()) std::this_thread::yield();
+    }
+    return server.serve(n);
+  });
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { (void)c.next("a", 1, kDeadline); });
+  while (sends.load() == 0) std::this_thread::yield();
+  for (std::uint64_t n : {2u, 0u, 3u}) {
+    const std::size_t before = c.waiting("a");
+    threads.emplace_back([&, n] { (void)c.next("a", n, kDeadline); });
+    while (c.waiting("a") == before) std::this_thread::yield();
+  }
+  release = true;
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(server.requests, (std::vector<std::uint64_t>{1, 2, 0, 3}));
+}
+
 TEST(SequenceCombinerTest, AFailedRequestFailsEveryCallItCarried) {
   SequenceCombiner c(1000, [&](const std::string&, std::uint64_t, MonoTime) -> Result<SequenceRange> {
     return Status::InvalidArgument("bad name");
