@@ -16,6 +16,10 @@
 // Sequences: next_sequence() reserves numbers of a named sequence. Concurrent calls for one
 // name share a request: while one is in flight, calls queue, and the next request asks for
 // all of them (up to max_sequence_batch numbers); each call gets its own contiguous part.
+// next_sequence_async() is the same call without blocking: its calls queue in call order,
+// and one client thread sends, one request at a time, the oldest call's name's queued
+// calls, then runs their callbacks (many cheap callers should use it: a blocking call costs
+// a thread wake-up, an async one does not).
 //
 // Failures: a call retries on UNAVAILABLE (server down, not the leader, failover) with
 // exponential backoff, trying the leader the server names, else the next endpoint, until
@@ -68,6 +72,9 @@ struct SequenceRange {
 // get_timestamps_async again, but not the blocking calls (they would wait for the thread
 // running it). Callables up to two pointers in size are stored without allocating.
 using TimestampCallback = std::function<void(Result<TimestampRange>)>;
+// Receives the result of next_sequence_async(), with the same rules as TimestampCallback
+// (it runs on the client's sequence thread, or on its timer thread for a deadline error).
+using SequenceCallback = std::function<void(Result<SequenceRange>)>;
 
 class TsoClient {
  public:
@@ -83,6 +90,13 @@ class TsoClient {
   // message run in the order the calls were made.
   virtual void get_timestamps_async(std::uint32_t count, TimestampCallback done) = 0;
   virtual Result<SequenceRange> next_sequence(std::string_view name, std::uint64_t count) = 0;
+  // The same call without blocking: `done` (must not be empty) is called exactly once, with
+  // the range or the error, within about `timeout` (never from inside this function, except
+  // while the client is being destroyed). Per name, a call made after another one's
+  // callback ran gets larger numbers; callbacks of calls answered by one request run in the
+  // order the calls were made.
+  virtual void next_sequence_async(std::string_view name, std::uint64_t count,
+                                   SequenceCallback done) = 0;
 };
 
 }  // namespace kairos

@@ -10,6 +10,10 @@
 // async callers costs no thread wake-up per call. The reader splits each response among
 // the batch's waiters in order. When the stream breaks, waiters whose error is retryable
 // go back to the front of the queue; the queue stays in call order, hence in deadline order.
+//
+// Sequences: blocking calls combine in a SequenceCombiner, async ones queue in an
+// AsyncSequenceQueue (its own worker thread); both send through send_sequence(), and the
+// timer thread fails async calls still queued at their deadline.
 #include "kairos/tso_client.h"
 
 #include <grpcpp/grpcpp.h>
@@ -21,9 +25,11 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "kairos.grpc.pb.h"
 #include "kairos/clock.h"
+#include "tso/async_sequence_queue.h"
 #include "tso/sequence_combiner.h"
 #include "tso/status_mapping.h"
 
@@ -110,10 +116,8 @@ class GrpcTsoClient final : public TsoClient {
   explicit GrpcTsoClient(TsoClientOptions options)
       : options_(std::move(options)),
         tick_(std::clamp<Duration>(options_.timeout / 8, milliseconds(1), milliseconds(50))),
-        sequences_(options_.max_sequence_batch,
-                   [this](const std::string& name, std::uint64_t count, MonoTime deadline) {
-                     return send_sequence(name, count, deadline);
-                   }) {
+        sequences_(options_.max_sequence_batch, sequence_sender()),
+        async_sequences_(options_.max_sequence_batch, options_.timeout, sequence_sender()) {
     grpc::ChannelArguments args;
     // Reconnect fast after a restart or failover (gRPC's default backoff starts at 1 s).
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
@@ -129,6 +133,13 @@ class GrpcTsoClient final : public TsoClient {
   }
 
   ~GrpcTsoClient() override {
+    {
+      // Sequence requests end now, not at their deadline, and are not retried; the async
+      // ones still queued fail when async_sequences_ is destroyed, first of the members.
+      std::lock_guard lock(seq_mu_);
+      stopping_ = true;
+      for (grpc::ClientContext* ctx : seq_calls_) ctx->TryCancel();
+    }
     {
       std::lock_guard lock(mu_);
       stop_ = true;
@@ -178,7 +189,19 @@ class GrpcTsoClient final : public TsoClient {
     return sequences_.next(name, count, mono_now() + options_.timeout);
   }
 
+  void next_sequence_async(std::string_view name, std::uint64_t count,
+                           SequenceCallback done) override {
+    async_sequences_.submit(std::string(name), count, mono_now() + options_.timeout,
+                            std::move(done));
+  }
+
  private:
+  tso::SequenceCombiner::Send sequence_sender() {
+    return [this](const std::string& name, std::uint64_t count, MonoTime deadline) {
+      return send_sequence(name, count, deadline);
+    };
+  }
+
   // One Next request for `count` numbers (the combined calls'), retried on UNAVAILABLE
   // with backoff until `deadline`.
   Result<SequenceRange> send_sequence(const std::string& name, std::uint64_t count,
@@ -195,8 +218,11 @@ class GrpcTsoClient final : public TsoClient {
           std::chrono::system_clock::now() +
           std::chrono::duration_cast<std::chrono::microseconds>(deadline - mono_now()));
       pb::NextResponse resp;
+      if (!begin_sequence_call(&ctx)) return Status::Unavailable("client is shutting down");
       grpc::Status gs = seq_stubs_[ep]->Next(&ctx, req, &resp);
+      const bool live = end_sequence_call(&ctx);
       if (gs.ok()) return SequenceRange{resp.first(), resp.count()};
+      if (!live) return Status::Unavailable("client is shutting down");
       last = from_grpc(gs);
       if (!retryable(last)) return last;
       follow_leader(ep, ctx.GetServerTrailingMetadata());
@@ -208,6 +234,20 @@ class GrpcTsoClient final : public TsoClient {
       SystemClock::instance().sleep_until(mono_now() + backoff);
       backoff = std::min(backoff * 2, options_.max_backoff);
     }
+  }
+
+  // A sequence RPC's context is listed while the RPC runs, so that the destructor can
+  // cancel it. Both return false once the client is being destroyed (begin then does not
+  // list it): the call ends as UNAVAILABLE, unless it already succeeded.
+  bool begin_sequence_call(grpc::ClientContext* ctx) {
+    std::lock_guard lock(seq_mu_);
+    if (!stopping_) seq_calls_.push_back(ctx);
+    return !stopping_;
+  }
+  bool end_sequence_call(grpc::ClientContext* ctx) {
+    std::lock_guard lock(seq_mu_);
+    seq_calls_.erase(std::find(seq_calls_.begin(), seq_calls_.end(), ctx));
+    return !stopping_;
   }
 
   // After a failure on endpoint `ep`: go to the leader a follower named, else rotate.
@@ -288,6 +328,9 @@ class GrpcTsoClient final : public TsoClient {
                            [&] { return stop_; });
       if (stop_) break;
       expire_due(lock);
+      lock.unlock();
+      async_sequences_.expire_due(mono_now());
+      lock.lock();
       // Calls made by the callbacks just run: this thread does not send them.
       if (!queue_.empty() && dispatcher_waiting_ && can_send()) dispatch_cv_.notify_one();
     }
@@ -481,6 +524,9 @@ class GrpcTsoClient final : public TsoClient {
   std::vector<std::unique_ptr<pb::TimestampOracle::Stub>> ts_stubs_;
   std::atomic<std::size_t> preferred_{0};
   tso::SequenceCombiner sequences_;
+  std::mutex seq_mu_;
+  bool stopping_ = false;                    // guarded by seq_mu_: set first by the destructor
+  std::vector<grpc::ClientContext*> seq_calls_;  // guarded by seq_mu_: sequence RPCs under way
 
   std::mutex mu_;
   std::condition_variable dispatch_cv_;
@@ -496,6 +542,9 @@ class GrpcTsoClient final : public TsoClient {
   std::vector<Completion> timer_completions_;       // the timer's, reused
   std::thread dispatcher_;
   std::thread timer_;
+  // Last, so destroyed first: its worker sends through send_sequence(), and the callbacks
+  // it runs while it shuts down may still call any method of the client.
+  tso::AsyncSequenceQueue async_sequences_;
 };
 
 }  // namespace

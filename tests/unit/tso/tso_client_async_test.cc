@@ -20,14 +20,15 @@ namespace kairos::tso {
 namespace {
 
 // Collects the results of `expected` callbacks; wait() returns when all arrived.
+template <typename Range = TimestampRange>
 class Results {
  public:
   explicit Results(std::size_t expected) : expected_(expected) {}
 
-  TimestampCallback callback(std::size_t index) {
-    return [this, index](Result<TimestampRange> r) { add(index, std::move(r)); };
+  std::function<void(Result<Range>)> callback(std::size_t index) {
+    return [this, index](Result<Range> r) { add(index, std::move(r)); };
   }
-  void add(std::size_t index, Result<TimestampRange> r) {
+  void add(std::size_t index, Result<Range> r) {
     std::lock_guard lock(mu_);
     order_.push_back(index);
     if (results_.size() <= index) results_.resize(index + 1);
@@ -43,7 +44,7 @@ class Results {
     std::lock_guard lock(mu_);
     return order_.size();
   }
-  const Result<TimestampRange>& at(std::size_t i) const { return *results_.at(i); }
+  const Result<Range>& at(std::size_t i) const { return *results_.at(i); }
   const std::vector<std::size_t>& order() const { return order_; }
 
  private:
@@ -51,7 +52,7 @@ class Results {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::size_t> order_;
-  std::vector<std::optional<Result<TimestampRange>>> results_;
+  std::vector<std::optional<Result<Range>>> results_;
 };
 
 // A latch the server's may_serve hook waits on: while closed, requests hang in the server.
@@ -264,6 +265,76 @@ TEST_F(TsoClientAsync, TheBlockingCallSharesTheStreamWithAsyncCalls) {
   ASSERT_TRUE(blocking.ok()) << blocking.status().ToString();
   ASSERT_TRUE(results.at(0).ok());
   EXPECT_GE(blocking->first, results.at(0)->first + 5);
+}
+
+TEST_F(TsoClientAsync, ClosedLoopSequenceCallersGetUniqueIncreasingNumbersPerName) {
+  auto client = connect();
+  constexpr int kCallers = 16;
+  constexpr int kCallsEach = 200;
+  std::vector<std::vector<std::uint64_t>> got(kCallers);
+  std::vector<Status> errors(kCallers);
+  std::mutex mu;
+  std::condition_variable cv;
+  int finished = 0;
+  auto name = [](int c) { return c % 2 == 0 ? "even" : "odd"; };
+  std::function<void(int)> issue = [&](int c) {
+    client->next_sequence_async(name(c), 1, [&, c](Result<SequenceRange> r) {
+      if (r.ok()) got[c].push_back(r->first);
+      if (!r.ok()) errors[c] = r.status();
+      if (r.ok() && got[c].size() < kCallsEach) return issue(c);
+      std::lock_guard lock(mu);
+      ++finished;
+      cv.notify_all();
+    });
+  };
+  for (int c = 0; c < kCallers; ++c) issue(c);
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return finished == kCallers; });
+  std::set<std::uint64_t> per_name[2];
+  for (int c = 0; c < kCallers; ++c) {
+    EXPECT_TRUE(errors[c].ok()) << errors[c].ToString();
+    ASSERT_EQ(got[c].size(), static_cast<std::size_t>(kCallsEach));
+    for (std::size_t i = 1; i < got[c].size(); ++i) EXPECT_GT(got[c][i], got[c][i - 1]);
+    per_name[c % 2].insert(got[c].begin(), got[c].end());
+  }
+  for (const auto& numbers : per_name) {
+    EXPECT_EQ(numbers.size(), static_cast<std::size_t>(kCallers / 2 * kCallsEach));
+  }
+  // The blocking form of the same name continues above everything handed out.
+  Result<SequenceRange> after = client->next_sequence("even", 1);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_GT(after->first, *per_name[0].rbegin());
+}
+
+TEST_F(TsoClientAsync, ABadSequenceCallFailsInItsCallbackWithTheServersMessage) {
+  auto client = connect();
+  Results<SequenceRange> results(3);
+  client->next_sequence_async("ok", 0, results.callback(0));
+  client->next_sequence_async("-bad", 1, results.callback(1));
+  client->next_sequence_async("ok", 2, results.callback(2));
+  results.wait();
+  EXPECT_EQ(results.at(0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(results.at(0).status().message(), "count must be at least 1");
+  EXPECT_EQ(results.at(1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(results.at(1).status().message(), "sequence name must start with a letter or digit");
+  ASSERT_TRUE(results.at(2).ok()) << results.at(2).status().ToString();
+  EXPECT_EQ(results.at(2)->count, 2u);
+}
+
+// A request hung in the server is cancelled, not waited for until its deadline (60 s here).
+TEST_F(TsoClientAsync, DestroyingTheClientCancelsTheSequenceRequestInFlight) {
+  gate_.close();
+  auto client = connect(seconds(60));
+  Results<SequenceRange> results(4);
+  client->next_sequence_async("a", 1, results.callback(0));
+  gate_.wait_for_a_request();  // call 0 is in the server; the others queue behind it
+  for (std::size_t i = 1; i < 4; ++i) client->next_sequence_async("a", 1, results.callback(i));
+  client.reset();
+  ASSERT_EQ(results.received(), 4u);  // all ran before the destructor returned
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(results.at(i).status().code(), StatusCode::kUnavailable);
+    EXPECT_EQ(results.at(i).status().message(), "client is shutting down");
+  }
 }
 
 }  // namespace
