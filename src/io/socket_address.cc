@@ -182,6 +182,22 @@ std::uint64_t address_hash(const sockaddr* sa) {
   return h;
 }
 
+bool operator==(const SocketAddress& a, const SocketAddress& b) {
+  if (a.family() != b.family()) return false;
+  if (a.family() == AF_INET) {
+    const auto* x = reinterpret_cast<const sockaddr_in*>(a.sockaddr_ptr());
+    const auto* y = reinterpret_cast<const sockaddr_in*>(b.sockaddr_ptr());
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a.family() == AF_INET6) {
+    const auto* x = reinterpret_cast<const sockaddr_in6*>(a.sockaddr_ptr());
+    const auto* y = reinterpret_cast<const sockaddr_in6*>(b.sockaddr_ptr());
+    return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
+           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
+  return true;  // both empty (or both of a family we do not keep)
+}
+
 socklen_t SocketAddress::length() const {
   if (family() == AF_INET) return sizeof(sockaddr_in);
   if (family() == AF_INET6) return sizeof(sockaddr_in6);

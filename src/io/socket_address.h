@@ -40,6 +40,8 @@ class SocketAddress {
   bool is_loopback() const;
   // A 64-bit digest of the address (not the port), for hash tables.
   std::uint64_t address_hash() const;
+  // Same family, address and port (and IPv6 scope); empty addresses are equal.
+  friend bool operator==(const SocketAddress& a, const SocketAddress& b);
 
   const sockaddr* sockaddr_ptr() const { return reinterpret_cast<const sockaddr*>(&storage_); }
   sockaddr* sockaddr_ptr() { return reinterpret_cast<sockaddr*>(&storage_); }

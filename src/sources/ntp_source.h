@@ -1,5 +1,6 @@
 // NtpSourceDriver: one upstream NTP server as a time source. Each poll is one client-mode
-// exchange on a connected UDP socket: t1 is the kernel's software transmit timestamp and
+// exchange on its own UDP socket (an ephemeral port, not connected: only datagrams from the
+// server's address and port count): t1 is the kernel's software transmit timestamp and
 // t4 its receive timestamp, both mapped through Clock::from_system_realtime (so a shifted
 // test clock shifts them as it shifts clock reads); where the kernel gives no transmit
 // timestamp, t1 is the clock read right before sending. The reply is checked (origin, mode, KoD,

@@ -20,6 +20,17 @@ TEST(SocketAddressTest, ParsesIpv4AndIpv6) {
   EXPECT_FALSE(SocketAddress::parse("192.0.2.3:5")->is_loopback());
 }
 
+TEST(SocketAddressTest, EqualMeansSameFamilyAddressAndPort) {
+  auto a = [](const char* text) { return *SocketAddress::parse(text); };
+  EXPECT_TRUE(a("127.0.0.1:123") == a("127.0.0.1:123"));
+  EXPECT_FALSE(a("127.0.0.1:123") == a("127.0.0.1:124"));
+  EXPECT_FALSE(a("127.0.0.1:123") == a("127.0.0.2:123"));
+  EXPECT_TRUE(a("[::1]:123") == a("[::1]:123"));
+  EXPECT_FALSE(a("[::1]:123") == a("[::2]:123"));
+  EXPECT_FALSE(a("127.0.0.1:123") == a("[::ffff:127.0.0.1]:123"));  // families differ
+  EXPECT_TRUE(SocketAddress() == SocketAddress());
+}
+
 TEST(SocketAddressTest, ErrorsNameTheProblem) {
   EXPECT_NE(SocketAddress::parse("127.0.0.1").status().message().find("no port"),
             std::string::npos);

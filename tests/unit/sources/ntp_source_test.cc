@@ -1,6 +1,6 @@
 // NtpSourceDriver as a SocketExchange (how the daemon drives it) against a fake server on a
 // loopback socket that this test answers by hand: a reply, a stale datagram before the
-// reply, a Kiss-o'-Death, and silence.
+// reply, a reply from another address, a Kiss-o'-Death, and silence.
 #include "sources/ntp_source.h"
 
 #include <gtest/gtest.h>
@@ -28,6 +28,11 @@ class FakeServer {
     address_ = *socket_.local_address();
   }
   const io::SocketAddress& address() const { return address_; }
+  // Answers go where `asked`'s last request came from (an impostor answering for it).
+  void answer_to(const FakeServer& asked) {
+    peer_ = asked.peer_;
+    peer_length_ = asked.peer_length_;
+  }
 
   // Reads the pending request (waits up to 1 s): its transmit timestamp (our t1 echo).
   std::optional<ntp::NtpPacket> read_request() {
@@ -121,6 +126,36 @@ TEST(NtpSourceDriverTest, AStaleDatagramIsSkippedAndTheRealReplyStillCounts) {
   std::optional<PollResult> early = x.on_readable();
   while (!early.has_value() && ::poll(&p, 1, 50) == 1) early = x.on_readable();
   EXPECT_FALSE(early.has_value());
+  server.reply(*request, milliseconds(3));
+  const std::optional<PollResult> r = drive(x);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->sample.ok()) << r->sample.status().message();
+  EXPECT_LE(magnitude(r->sample->offset - milliseconds(3)), r->sample->delay / 2 + microseconds(1));
+}
+
+// The socket is not connected, so the driver itself must do what the kernel did for a
+// connected one: count only datagrams from the server's address and port.
+TEST(NtpSourceDriverTest, AReplyFromAnotherAddressIsIgnoredEvenWithTheRightOrigin) {
+  FakeServer server;
+  FakeServer impostor;
+  NtpSourceDriver driver(server.address(), "fake", SystemClock::instance());
+  SocketExchange& x = *driver.socket_exchange();
+  ASSERT_TRUE(x.send_request({}).ok());
+  std::optional<ntp::NtpPacket> request = server.read_request();
+  ASSERT_TRUE(request.has_value());
+  impostor.answer_to(server);
+  impostor.reply(*request, seconds(100));  // echoes our origin: only its address gives it away
+  pollfd p{x.wait_fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 1000), 1);
+  EXPECT_FALSE(x.on_readable().has_value());
+  const PollResult timed_out = x.on_timeout();  // the poll ends: it says what it saw
+  ASSERT_FALSE(timed_out.sample.ok());
+  EXPECT_EQ(timed_out.sample.status().message(),
+            "a datagram came from " + impostor.address().to_string() + ", not from the server");
+  // The next poll, answered by the server, counts.
+  ASSERT_TRUE(x.send_request({}).ok());
+  request = server.read_request();
+  ASSERT_TRUE(request.has_value());
   server.reply(*request, milliseconds(3));
   const std::optional<PollResult> r = drive(x);
   ASSERT_TRUE(r.has_value());
