@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "unit/tso/closed_loops.h"
+
 namespace kairos::tso {
 namespace {
 
@@ -245,27 +247,17 @@ TEST(AsyncSequenceQueueTest, CallbacksThatCallAgainNeedNoOtherThread) {
   Fixture f;
   constexpr int kCallers = 8;
   constexpr int kCallsEach = 200;
-  std::vector<std::vector<std::uint64_t>> got(kCallers);
-  std::mutex mu;
-  std::condition_variable cv;
-  int finished = 0;
-  std::function<void(int)> issue = [&](int c) {
-    f.queue->submit("a", 1, kDeadline, [&, c](Result<SequenceRange> r) {
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
-      got[c].push_back(r->first);
-      if (got[c].size() < kCallsEach) return issue(c);
-      std::lock_guard lock(mu);
-      ++finished;
-      cv.notify_all();
-    });
-  };
-  for (int c = 0; c < kCallers; ++c) issue(c);
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return finished == kCallers; });
+  const std::vector<testing::Caller> callers =
+      testing::run_closed_loops(kCallers, kCallsEach, [&](int, testing::Done done) {
+        f.queue->submit("a", 1, kDeadline, [done](Result<SequenceRange> r) {
+          done(r.ok() ? Status::Ok() : r.status(), r.ok() ? r->first : 0);
+        });
+      });
   std::vector<std::uint64_t> all;
-  for (const auto& g : got) {
-    for (std::size_t i = 1; i < g.size(); ++i) EXPECT_GT(g[i], g[i - 1]);
-    all.insert(all.end(), g.begin(), g.end());
+  for (const testing::Caller& c : callers) {
+    EXPECT_TRUE(c.error.ok()) << c.error.ToString();
+    for (std::size_t i = 1; i < c.got.size(); ++i) EXPECT_GT(c.got[i], c.got[i - 1]);
+    all.insert(all.end(), c.got.begin(), c.got.end());
   }
   std::sort(all.begin(), all.end());
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <initializer_list>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -81,52 +82,40 @@ TEST(SequenceCombinerTest, CallsQueuedBehindARequestShareTheNext) {
   EXPECT_EQ(expect, server.next);
 }
 
-TEST(SequenceCombinerTest, ABatchStopsAtTheLimitAndABigCallGoesAlone) {
+// The counts of the requests a combiner with `max_batch` sends when calls for `queued`
+// numbers (in this order) wait behind a first request for 1.
+std::vector<std::uint64_t> requests_for(std::uint64_t max_batch,
+                                        std::initializer_list<std::uint64_t> queued) {
   FakeServer server;
   std::atomic<bool> release{false};
   std::atomic<int> sends{0};
-  SequenceCombiner c(10, [&](const std::string&, std::uint64_t n, MonoTime) {
+  SequenceCombiner c(max_batch, [&](const std::string&, std::uint64_t n, MonoTime) {
     if (sends.fetch_add(1) == 0) {
-      while (!release.load()) std::this_thread::yield();
+      while (!release.load()) std::this_thread::yield();  // hold the first request
     }
     return server.serve(n);
   });
   std::vector<std::thread> threads;
   threads.emplace_back([&] { (void)c.next("a", 1, kDeadline); });
   while (sends.load() == 0) std::this_thread::yield();
-  // Queued in this order: 6, 6, 25 (over the limit alone), 4.
-  for (std::uint64_t n : {6u, 6u, 25u, 4u}) {
+  for (std::uint64_t n : queued) {
     const std::size_t before = c.waiting("a");
     threads.emplace_back([&, n] { (void)c.next("a", n, kDeadline); });
     while (c.waiting("a") == before) std::this_thread::yield();
   }
   release = true;
   for (std::thread& t : threads) t.join();
-  EXPECT_EQ(server.requests, (std::vector<std::uint64_t>{1, 6, 6, 25, 4}));
+  return server.requests;
+}
+
+TEST(SequenceCombinerTest, ABatchStopsAtTheLimitAndABigCallGoesAlone) {
+  // 6 + 6 is over 10; 25 is over the limit on its own.
+  EXPECT_EQ(requests_for(10, {6, 6, 25, 4}), (std::vector<std::uint64_t>{1, 6, 6, 25, 4}));
 }
 
 // A count of 0 is the server's to refuse: shared with others it would pass as an empty part.
 TEST(SequenceCombinerTest, ACallForZeroNumbersGoesAloneSoTheServerJudgesIt) {
-  FakeServer server;
-  std::atomic<bool> release{false};
-  std::atomic<int> sends{0};
-  SequenceCombiner c(10, [&](const std::string&, std::uint64_t n, MonoTime) {
-    if (sends.fetch_add(1) == 0) {
-      while (!release.load()) std::this_thread::yield();
-    }
-    return server.serve(n);
-  });
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] { (void)c.next("a", 1, kDeadline); });
-  while (sends.load() == 0) std::this_thread::yield();
-  for (std::uint64_t n : {2u, 0u, 3u}) {
-    const std::size_t before = c.waiting("a");
-    threads.emplace_back([&, n] { (void)c.next("a", n, kDeadline); });
-    while (c.waiting("a") == before) std::this_thread::yield();
-  }
-  release = true;
-  for (std::thread& t : threads) t.join();
-  EXPECT_EQ(server.requests, (std::vector<std::uint64_t>{1, 2, 0, 3}));
+  EXPECT_EQ(requests_for(10, {2, 0, 3}), (std::vector<std::uint64_t>{1, 2, 0, 3}));
 }
 
 TEST(SequenceCombinerTest, AFailedRequestFailsEveryCallItCarried) {

@@ -14,10 +14,15 @@
 #include "kairos/clock.h"
 #include "kairos/tso_client.h"
 #include "tso/grpc_server.h"
+#include "unit/tso/closed_loops.h"
 #include "unit/tso/test_stores.h"
 
 namespace kairos::tso {
 namespace {
+
+using testing::Caller;
+using testing::Done;
+using testing::run_closed_loops;
 
 // Collects the results of `expected` callbacks; wait() returns when all arrived.
 template <typename Range = TimestampRange>
@@ -144,28 +149,11 @@ TEST_F(TsoClientAsync, ClosedLoopCallersIssueFromCallbacksAndEachSeesIncreasingV
   auto client = connect();
   constexpr int kCallers = 16;
   constexpr int kCallsEach = 300;
-  struct Caller {
-    std::vector<std::uint64_t> got;
-    Status error;
-  };
-  std::vector<Caller> callers(kCallers);
-  std::mutex mu;
-  std::condition_variable cv;
-  int finished = 0;
-  std::function<void(int)> issue = [&](int c) {
-    client->get_timestamps_async(1, [&, c](Result<TimestampRange> r) {
-      Caller& me = callers[c];
-      if (r.ok()) me.got.push_back(r->first);
-      if (!r.ok()) me.error = r.status();
-      if (r.ok() && me.got.size() < kCallsEach) return issue(c);
-      std::lock_guard lock(mu);
-      ++finished;
-      cv.notify_all();
+  const std::vector<Caller> callers = run_closed_loops(kCallers, kCallsEach, [&](int, Done done) {
+    client->get_timestamps_async(1, [done](Result<TimestampRange> r) {
+      done(r.ok() ? Status::Ok() : r.status(), r.ok() ? r->first : 0);
     });
-  };
-  for (int c = 0; c < kCallers; ++c) issue(c);
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return finished == kCallers; });
+  });
   std::set<std::uint64_t> all;
   for (const Caller& me : callers) {
     EXPECT_TRUE(me.error.ok()) << me.error.ToString();
@@ -271,31 +259,19 @@ TEST_F(TsoClientAsync, ClosedLoopSequenceCallersGetUniqueIncreasingNumbersPerNam
   auto client = connect();
   constexpr int kCallers = 16;
   constexpr int kCallsEach = 200;
-  std::vector<std::vector<std::uint64_t>> got(kCallers);
-  std::vector<Status> errors(kCallers);
-  std::mutex mu;
-  std::condition_variable cv;
-  int finished = 0;
   auto name = [](int c) { return c % 2 == 0 ? "even" : "odd"; };
-  std::function<void(int)> issue = [&](int c) {
-    client->next_sequence_async(name(c), 1, [&, c](Result<SequenceRange> r) {
-      if (r.ok()) got[c].push_back(r->first);
-      if (!r.ok()) errors[c] = r.status();
-      if (r.ok() && got[c].size() < kCallsEach) return issue(c);
-      std::lock_guard lock(mu);
-      ++finished;
-      cv.notify_all();
+  const std::vector<Caller> callers = run_closed_loops(kCallers, kCallsEach, [&](int c, Done done) {
+    client->next_sequence_async(name(c), 1, [done](Result<SequenceRange> r) {
+      done(r.ok() ? Status::Ok() : r.status(), r.ok() ? r->first : 0);
     });
-  };
-  for (int c = 0; c < kCallers; ++c) issue(c);
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return finished == kCallers; });
+  });
   std::set<std::uint64_t> per_name[2];
   for (int c = 0; c < kCallers; ++c) {
-    EXPECT_TRUE(errors[c].ok()) << errors[c].ToString();
-    ASSERT_EQ(got[c].size(), static_cast<std::size_t>(kCallsEach));
-    for (std::size_t i = 1; i < got[c].size(); ++i) EXPECT_GT(got[c][i], got[c][i - 1]);
-    per_name[c % 2].insert(got[c].begin(), got[c].end());
+    EXPECT_TRUE(callers[c].error.ok()) << callers[c].error.ToString();
+    const std::vector<std::uint64_t>& got = callers[c].got;
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(kCallsEach));
+    for (std::size_t i = 1; i < got.size(); ++i) EXPECT_GT(got[i], got[i - 1]);
+    per_name[c % 2].insert(got.begin(), got.end());
   }
   for (const auto& numbers : per_name) {
     EXPECT_EQ(numbers.size(), static_cast<std::size_t>(kCallers / 2 * kCallsEach));
