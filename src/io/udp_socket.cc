@@ -38,6 +38,10 @@ Result<int> open_socket(int family, const UdpOptions& o) {
   Status s;
   if (o.reuse_port) s = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
   if (s.ok() && o.rx_timestamps) s = set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+  if (s.ok() && o.icmp_errors) {
+    s = family == AF_INET6 ? set_int(fd, IPPROTO_IPV6, IPV6_RECVERR, 1, "IPV6_RECVERR")
+                           : set_int(fd, IPPROTO_IP, IP_RECVERR, 1, "IP_RECVERR");
+  }
   // Past net.core.{r,w}mem_max only with CAP_NET_ADMIN (the *FORCE options); else capped.
   if (s.ok() && o.receive_buffer_bytes > 0 &&
       !set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, o.receive_buffer_bytes, "SO_RCVBUFFORCE").ok()) {
@@ -147,9 +151,8 @@ Status UdpSocket::send_segments(std::span<const std::uint8_t> bytes,
   }
 }
 
-std::optional<UnixTime> UdpSocket::take_tx_timestamp() const {
-  std::optional<UnixTime> newest;
-  if (!tx_timestamps_) return newest;
+UdpSocket::ErrorQueue UdpSocket::drain_error_queue() const {
+  ErrorQueue out;
   alignas(cmsghdr) std::uint8_t control[256];
   std::uint8_t data[64];  // OPT_TSONLY: no payload comes back; room for one anyway
   for (int i = 0; i < 64; ++i) {  // bounded: a queue never holds more than a few
@@ -174,11 +177,17 @@ std::optional<UnixTime> UdpSocket::take_tx_timestamp() const {
         sock_extended_err err{};
         std::memcpy(&err, CMSG_DATA(c), sizeof err);
         from_timestamping = err.ee_origin == SO_EE_ORIGIN_TIMESTAMPING;
+        if (err.ee_origin == SO_EE_ORIGIN_ICMP || err.ee_origin == SO_EE_ORIGIN_ICMP6) {
+          out.icmp_errno = static_cast<int>(err.ee_errno);
+        }
       }
     }
-    if (stamp && from_timestamping && (!newest || *stamp > *newest)) newest = stamp;
+    if (tx_timestamps_ && stamp && from_timestamping &&
+        (!out.tx_timestamp || *stamp > *out.tx_timestamp)) {
+      out.tx_timestamp = stamp;
+    }
   }
-  return newest;
+  return out;
 }
 
 }  // namespace kairos::io

@@ -1,7 +1,7 @@
 // UdpSocket: an owned UDP socket (IPv4 or IPv6) with the options the NTP server and
 // clients need: SO_REUSEPORT (one socket per thread on one port), kernel receive
 // timestamps (SO_TIMESTAMPNS), kernel software transmit timestamps (SO_TIMESTAMPING, read
-// back from the error queue), a receive timeout (so blocked threads notice a stop), and
+// back from the error queue, as are ICMP errors with IP_RECVERR), a receive timeout (so blocked threads notice a stop), and
 // buffer sizes.
 //
 // Thread safety: one thread uses a socket at a time (the fd itself is safe to close only
@@ -23,9 +23,13 @@ struct UdpOptions {
   bool reuse_port = false;       // SO_REUSEPORT before bind
   bool rx_timestamps = false;    // SO_TIMESTAMPNS: kernel receive time on every datagram
   // SO_TIMESTAMPING (TX_SOFTWARE, OPT_TSONLY): the kernel's send time of every datagram,
-  // queued on the error queue (see take_tx_timestamp). Best effort: a kernel that refuses
+  // queued on the error queue (see drain_error_queue). Best effort: a kernel that refuses
   // the option leaves the socket without them (tx_timestamps() says false).
   bool tx_timestamps = false;
+  // IP_RECVERR / IPV6_RECVERR: ICMP errors about our datagrams (port unreachable, ...) are
+  // queued on the error queue, also on a socket that is not connected (see
+  // drain_error_queue).
+  bool icmp_errors = false;
   Duration receive_timeout{0};   // SO_RCVTIMEO; 0 blocks forever
   int receive_buffer_bytes = 0;  // SO_RCVBUF; 0 keeps the system default
   int send_buffer_bytes = 0;     // SO_SNDBUF; 0 keeps the system default
@@ -60,10 +64,16 @@ class UdpSocket {
   // Whether the kernel accepted the tx_timestamps option.
   bool tx_timestamps() const { return tx_timestamps_; }
 
-  // Non-blocking: empties the error queue and returns the newest software transmit
-  // timestamp in it (a system realtime reading), nullopt when there is none (not sent yet,
-  // not enabled, or the kernel gave none). Call it before a send to forget stale ones.
-  std::optional<UnixTime> take_tx_timestamp() const;
+  // What the error queue held: the newest software transmit timestamp (a system realtime
+  // reading; none when nothing was sent yet, they are not enabled, or the kernel gave
+  // none), and the errno of the newest ICMP error (0: none; needs icmp_errors).
+  struct ErrorQueue {
+    std::optional<UnixTime> tx_timestamp;
+    int icmp_errno = 0;
+  };
+  // Non-blocking: empties the error queue and says what was in it. Call it before a send
+  // to forget stale entries.
+  ErrorQueue drain_error_queue() const;
 
  private:
   UdpSocket(int fd, bool tx_timestamps) : fd_(fd), tx_timestamps_(tx_timestamps) {}

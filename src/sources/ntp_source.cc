@@ -32,6 +32,7 @@ Status NtpSourceDriver::send_request(const sync::SampleParams& params) {
     io::UdpOptions o;
     o.rx_timestamps = true;
     o.tx_timestamps = true;
+    o.icmp_errors = true;  // a refusing port still ends the poll at once, as when connected
     o.receive_timeout = milliseconds(20);
     // Not connected (chrony's acquisitionport way): on Linux loopback and veth, replies to
     // a connected socket came with receive timestamps ~4-8 us later (round trip 17.0 against
@@ -46,8 +47,9 @@ Status NtpSourceDriver::send_request(const sync::SampleParams& params) {
   }
   while (rx_.receive_now(socket_).value_or(0) > 0) {
   }  // drop late replies to earlier polls
-  socket_.take_tx_timestamp();  // and transmit timestamps of earlier sends
+  socket_.drain_error_queue();  // and transmit timestamps and ICMP errors of earlier sends
   tx_kernel_.reset();
+  icmp_errno_ = 0;
 
   std::uint8_t request[ntp::kHeaderSize];
   params_ = params;
@@ -73,7 +75,11 @@ Status NtpSourceDriver::send_request(const sync::SampleParams& params) {
 std::optional<PollResult> NtpSourceDriver::on_readable() {
   // The transmit timestamp makes the socket readable too (its error queue): take it now,
   // as chrony does, so the wait that follows is for the reply alone.
-  collect_tx_timestamp();
+  if (std::optional<Status> refused = icmp_failure()) {
+    PollResult r;
+    r.sample = *refused;
+    return r;
+  }
   const Result<std::size_t> n = rx_.receive_now(socket_);
   if (!n.ok()) {
     PollResult r;
@@ -135,14 +141,23 @@ Result<sync::Sample> NtpSourceDriver::exchange(const sync::SampleParams& params)
   const MonoTime deadline = clock_.monotonic() + timeout_;
   while (clock_.monotonic() < deadline) {
     Result<std::size_t> n = rx_.receive(socket_);  // waits up to the socket's 20 ms
+    if (std::optional<Status> refused = icmp_failure()) return *refused;
     if (!n.ok()) return n.status();
     if (std::optional<Result<sync::Sample>> sample = take_reply(*n)) return std::move(*sample);
   }
   return last_error_;
 }
 
+std::optional<Status> NtpSourceDriver::icmp_failure() {
+  collect_tx_timestamp();
+  if (icmp_errno_ == 0) return std::nullopt;
+  return Status::Unavailable(std::string("ICMP error: ") + std::strerror(icmp_errno_));
+}
+
 void NtpSourceDriver::collect_tx_timestamp() {
-  if (std::optional<UnixTime> kernel = socket_.take_tx_timestamp()) tx_kernel_ = kernel;
+  const io::UdpSocket::ErrorQueue q = socket_.drain_error_queue();
+  if (q.tx_timestamp) tx_kernel_ = q.tx_timestamp;
+  if (q.icmp_errno != 0) icmp_errno_ = q.icmp_errno;
 }
 
 UnixTime NtpSourceDriver::transmit_time(UnixTime sent, UnixTime t4) {

@@ -56,7 +56,10 @@ class NtpSourceDriver final : public SourceDriver, public SocketExchange {
   // t1 for a request sent after the clock read `sent` whose reply came at t4: the
   // kernel's transmit timestamp if it has one between the two, else `sent`.
   UnixTime transmit_time(UnixTime sent, UnixTime t4);
-  // Keeps the kernel's transmit timestamp of the request in progress, if it came.
+  // The ICMP error (port unreachable, ...) the request drew, if one came: no reply will.
+  std::optional<Status> icmp_failure();
+  // Keeps the kernel's transmit timestamp of the request in progress, if it came, and the
+  // ICMP error the request drew, if any (both from the socket's error queue).
   void collect_tx_timestamp();
 
   io::SocketAddress server_;
@@ -70,6 +73,7 @@ class NtpSourceDriver final : public SourceDriver, public SocketExchange {
   ntp::NtpPacket request_;
   UnixTime sent_{};
   std::optional<UnixTime> tx_kernel_;
+  int icmp_errno_ = 0;  // an ICMP error about the request in progress (port unreachable, ...)
   Status last_error_;  // why the datagrams seen so far were not the reply
 };
 

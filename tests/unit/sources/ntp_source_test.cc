@@ -1,6 +1,6 @@
 // NtpSourceDriver as a SocketExchange (how the daemon drives it) against a fake server on a
 // loopback socket that this test answers by hand: a reply, a stale datagram before the
-// reply, a reply from another address, a Kiss-o'-Death, and silence.
+// reply, a reply from another address, a closed port, a Kiss-o'-Death, and silence.
 #include "sources/ntp_source.h"
 
 #include <gtest/gtest.h>
@@ -161,6 +161,27 @@ TEST(NtpSourceDriverTest, AReplyFromAnotherAddressIsIgnoredEvenWithTheRightOrigi
   ASSERT_TRUE(r.has_value());
   ASSERT_TRUE(r->sample.ok()) << r->sample.status().message();
   EXPECT_LE(magnitude(r->sample->offset - milliseconds(3)), r->sample->delay / 2 + microseconds(1));
+}
+
+// Nothing listens on the server's port: the ICMP port unreachable ends the poll at once
+// (the socket is not connected, so it asks for ICMP errors).
+TEST(NtpSourceDriverTest, APortThatRefusesEndsThePollAtOnceWithTheReason) {
+  io::SocketAddress closed;
+  {
+    FakeServer gone;
+    closed = gone.address();
+  }
+  NtpSourceDriver driver(closed, "nobody", SystemClock::instance());
+  SocketExchange& x = *driver.socket_exchange();
+  ASSERT_TRUE(x.send_request({}).ok());
+  const std::optional<PollResult> r = drive(x);
+  ASSERT_TRUE(r.has_value()) << "the poll waited for its timeout";
+  ASSERT_FALSE(r->sample.ok());
+  EXPECT_EQ(r->sample.status().message(), "ICMP error: Connection refused");
+  // The blocking form says the same.
+  const Result<sync::Sample> blocking = driver.exchange({});
+  ASSERT_FALSE(blocking.ok());
+  EXPECT_EQ(blocking.status().message(), "ICMP error: Connection refused");
 }
 
 TEST(NtpSourceDriverTest, AKissOfDeathEndsThePollWithAnError) {
