@@ -34,6 +34,9 @@ class Clock {
   // socket timestamp, a file's mtime written by this host) onto this clock's scale, so
   // such stamps agree with realtime(). Identity unless the clock is shifted.
   virtual UnixTime from_system_realtime(UnixTime system_reading) const { return system_reading; }
+  // How much faster than the machine's realtime clock this clock runs, in ppm: what turns a
+  // rate on this clock's scale into one on the system's (0 unless the clock is shifted).
+  virtual double rate_vs_system_ppm() const { return 0.0; }
 };
 
 class SystemClock final : public Clock {
@@ -76,6 +79,7 @@ class ClockWrapper : public Clock {
   UnixTime from_system_realtime(UnixTime t) const override {
     return target_.from_system_realtime(t);
   }
+  double rate_vs_system_ppm() const override { return target_.rate_vs_system_ppm(); }
 
  protected:
   const Clock& target() const { return target_; }
@@ -94,6 +98,8 @@ class ShiftedClock final : public ClockWrapper {
   UnixTime from_system_realtime(UnixTime system_reading) const override;
   // The shift at a given monotonic instant.
   Duration shift_at(MonoTime mono) const;
+  // The target's rate and drift_ppm, combined.
+  double rate_vs_system_ppm() const override;
 
  private:
   Duration offset_;

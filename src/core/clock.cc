@@ -80,6 +80,11 @@ UnixTime ShiftedClock::realtime() const {
   return target().realtime() + shift_at(target().monotonic());
 }
 
+double ShiftedClock::rate_vs_system_ppm() const {
+  const double inner = target().rate_vs_system_ppm();
+  return inner + drift_ppm_ + inner * drift_ppm_ * 1e-6;
+}
+
 UnixTime ShiftedClock::from_system_realtime(UnixTime system_reading) const {
   return target().from_system_realtime(system_reading) + shift_at(target().monotonic());
 }

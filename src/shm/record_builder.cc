@@ -27,7 +27,8 @@ static_assert(static_cast<int>(SyncStatus::kFreeRunning) ==
               static_cast<int>(BoundedStatus::kFreeRunning));
 
 shm_layout::RecordValue build_record(const ClockSnapshot& snapshot, UnixTime at_system,
-                                     UnixTime at_clock, const shm_layout::RecordValue* prev,
+                                     UnixTime at_clock, double clock_rate_ppm,
+                                     const shm_layout::RecordValue* prev,
                                      Duration slew_horizon) {
   shm_layout::RecordValue r;
   const std::int64_t p = at_system.time_since_epoch().count();
@@ -36,8 +37,14 @@ shm_layout::RecordValue build_record(const ClockSnapshot& snapshot, UnixTime at_
   r.offset_ns = clamp_ns((snapshot.virtual_time(at_clock) - at_system).count(),
                          -shm_layout::kMaxMagnitudeNs + 1);
   r.error_bound_ns = clamp_ns(snapshot.error_bound_at(at_clock).count(), 0);
-  r.frequency_ppm = clamp_rate(snapshot.frequency_ppm, -kMaxFrequencyPpm, kMaxFrequencyPpm);
-  r.max_drift_ppm = clamp_rate(snapshot.max_drift_ppm, 0.0, kMaxDriftPpm);
+  // Per system second the daemon's clock moves 1 + clock_rate seconds, and the virtual
+  // clock 1 + frequency of those: the line's rate on the system scale composes the two
+  // (a shifted test clock drifting 60 ppm otherwise left readers 60 us off per second).
+  const double scale = 1.0 + clock_rate_ppm * 1e-6;
+  const double frequency =
+      snapshot.frequency_ppm + clock_rate_ppm + snapshot.frequency_ppm * clock_rate_ppm * 1e-6;
+  r.frequency_ppm = clamp_rate(frequency, -kMaxFrequencyPpm, kMaxFrequencyPpm);
+  r.max_drift_ppm = clamp_rate(snapshot.max_drift_ppm * scale, 0.0, kMaxDriftPpm);
   r.status = static_cast<std::uint8_t>(snapshot.status);
   r.leap = static_cast<std::uint8_t>(snapshot.leap);
 

@@ -65,7 +65,8 @@ void ShmWriter::write(const ClockSnapshot& snapshot) {
     const Duration shift = clock_.from_system_realtime(at_clock) - at_clock;
     const UnixTime at_system = at_clock - shift;
     const shm_layout::RecordValue* prev = written_ ? &segment_->last() : nullptr;
-    return build_record(snapshot, at_system, at_clock, prev, options_.heartbeat_interval);
+    return build_record(snapshot, at_system, at_clock, clock_.rate_vs_system_ppm(), prev,
+                        options_.heartbeat_interval);
   });
   written_ = true;
 }

@@ -51,6 +51,14 @@ TEST(ShiftedClock, AddsOffsetAndDrift) {
   const UnixTime kernel_stamp = base.realtime() - milliseconds(3);
   EXPECT_EQ(shifted.from_system_realtime(kernel_stamp), shifted.realtime() - milliseconds(3));
   EXPECT_EQ(base.from_system_realtime(kernel_stamp), kernel_stamp);
+  // Its rate against the system clock, for converting rates (shm records); composed when
+  // shifted twice, and passed through by a wrapper.
+  EXPECT_EQ(base.rate_vs_system_ppm(), 0.0);
+  EXPECT_EQ(shifted.rate_vs_system_ppm(), 100.0);
+  ShiftedClock twice(shifted, Duration(0), -50.0);
+  EXPECT_NEAR(twice.rate_vs_system_ppm(), 100.0 - 50.0 - 100.0 * 50.0 * 1e-6, 1e-12);
+  const ClockWrapper wrapped(static_cast<const Clock&>(shifted));  // not a copy of its base
+  EXPECT_EQ(wrapped.rate_vs_system_ppm(), 100.0);
 }
 
 TEST(ClockWrapper, OverridingOneMethodKeepsTheRest) {
