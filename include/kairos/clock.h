@@ -35,7 +35,8 @@ class Clock {
   // such stamps agree with realtime(). Identity unless the clock is shifted.
   virtual UnixTime from_system_realtime(UnixTime system_reading) const { return system_reading; }
   // How much faster than the machine's realtime clock this clock runs, in ppm: what turns a
-  // rate on this clock's scale into one on the system's (0 unless the clock is shifted).
+  // rate on this clock's scale into one on the system's (0 unless the clock is shifted;
+  // a ClockWrapper passes its target's through unless it overrides this).
   virtual double rate_vs_system_ppm() const { return 0.0; }
 };
 

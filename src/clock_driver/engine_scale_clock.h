@@ -2,6 +2,8 @@
 // correction_line.h): realtime() and kernel timestamps are mapped through the driver, so
 // what the driver did to the system clock never looks like a measurement. With the
 // virtual driver it is the target clock itself. Monotonic time passes through unchanged.
+// rate_vs_system_ppm() is the target's: the driver's rate corrections are not in it (the
+// daemon publishes on the system scale through the driver, ClockDriver::to_system_scale).
 //
 // Thread safety: as the target clock and the driver's to_engine_scale (any thread).
 #pragma once
