@@ -44,7 +44,7 @@ struct Flags {
   std::string out;
   std::string timeout = "5s";
   std::uint64_t max_calls = 0;
-  int in_flight = 4;
+  int in_flight = kairos::TsoClientOptions{}.max_in_flight;
   std::string api = "blocking";
 };
 
@@ -174,15 +174,17 @@ class AsyncLoad {
     if (f_.rate > 0) {
       pace();
     } else {
-      for (int i = 0; i < f_.callers; ++i) issue(i);
+      for (int i = 0; i < f_.callers; ++i) issue(i, mono());
     }
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return retired_ == f_.callers; });
   }
 
  private:
-  void issue(int caller) {
-    issued_at_[caller] = mono();
+  // Issues `caller`'s next call at `now` (a caller issuing right after its previous call
+  // ended passes that end time: one clock read per call, not two).
+  void issue(int caller, MonoTime now) {
+    issued_at_[caller] = now;
     if (f_.kind == "seq") {
       client_.next_sequence_async(f_.name, f_.count,
                                   [this, caller](Result<kairos::SequenceRange> r) {
@@ -215,14 +217,14 @@ class AsyncLoad {
       if (pacing_ && issued_ < due(now)) {
         ++issued_;
         lock.unlock();
-        issue(caller);
+        issue(caller, now);
       } else if (pacing_) {
         idle_.push_back(caller);
       } else if (++retired_ == f_.callers) {
         cv_.notify_all();
       }
     } else {
-      issue(caller);
+      issue(caller, now);
     }
   }
 
@@ -254,7 +256,7 @@ class AsyncLoad {
           ++issued_;
         }
       }
-      for (int caller : ready) issue(caller);
+      for (int caller : ready) issue(caller, mono());
       ready.clear();
       kairos::SystemClock::instance().sleep_until(now + kairos::microseconds(100));
     }
