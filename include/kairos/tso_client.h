@@ -51,7 +51,7 @@ struct TsoClientOptions {
   Duration initial_backoff = milliseconds(5);  // first wait before a retry, then doubles
   Duration max_backoff = milliseconds(250);
   std::uint32_t max_batch = 1 << 18;  // timestamps per stream message (<= the server's limit)
-  int max_in_flight = 4;              // stream messages awaiting a response
+  int max_in_flight = 2;              // stream messages awaiting a response
   // Sequence numbers per combined request (<= the server's max_sequence_count).
   std::uint64_t max_sequence_batch = 1'000'000;
 };

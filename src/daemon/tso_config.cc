@@ -29,6 +29,10 @@ Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
     return s;
   }
   if (Status s = t.get_int("max_sequences", 1, 1'000'000, out.max_sequences); !s.ok()) return s;
+  if (Status s = t.get_duration("busy_poll", out.busy_poll); !s.ok()) return s;
+  if (out.busy_poll < Duration::zero() || out.busy_poll > milliseconds(10)) {
+    return t.error("busy_poll", "must be between 0 (off) and 10ms");
+  }
   if (Status s = t.get_strings("etcd_endpoints", out.etcd_endpoints); !s.ok()) return s;
   if (out.etcd_endpoints.empty()) return t.error("etcd_endpoints", "needs at least one HOST:PORT");
   for (const std::string& ep : out.etcd_endpoints) {

@@ -23,6 +23,7 @@ struct TsoConfig {
   std::int64_t sequence_block = 1'000'000;      // sequence numbers persisted ahead
   std::int64_t max_sequence_count = 1'000'000;  // sequence numbers per request
   std::int64_t max_sequences = 10'000;          // distinct sequence names
+  Duration busy_poll = microseconds(50);        // oracle thread polls this long before sleeping
   // store = "etcd" (high availability):
   std::vector<std::string> etcd_endpoints = {"127.0.0.1:2379"};  // HOST:PORT of members
   std::string etcd_prefix = "/kairos/tso/";  // leader key and marks live under it

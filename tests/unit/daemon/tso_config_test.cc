@@ -16,15 +16,18 @@ TEST(TsoConfig, EmbeddedDefaultHasTheDocumentedValues) {
   EXPECT_EQ(c->tso.panic_threshold, seconds(10));
   EXPECT_EQ(c->tso.max_timestamp_count, 262144);
   EXPECT_EQ(c->tso.sequence_block, 1000000);
+  EXPECT_EQ(c->tso.busy_poll, microseconds(50));
 }
 
 TEST(TsoConfig, SectionIsRead) {
   Result<Config> c = parse_config(
-      "grpc_listen = \"off\"\n[tso]\nwindow = \"50ms\"\nsequence_block = 10\n", "k.toml");
+      "grpc_listen = \"off\"\n[tso]\nwindow = \"50ms\"\nsequence_block = 10\nbusy_poll = \"0s\"\n",
+      "k.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->grpc_listen, "off");
   EXPECT_EQ(c->tso.window, milliseconds(50));
   EXPECT_EQ(c->tso.sequence_block, 10);
+  EXPECT_EQ(c->tso.busy_poll, Duration::zero());
 }
 
 TEST(TsoConfig, BadValuesNameTheKeyAndLine) {
@@ -35,6 +38,8 @@ TEST(TsoConfig, BadValuesNameTheKeyAndLine) {
             "k.toml:3: tso.panic_threshold: must be larger than tso.window");
   EXPECT_NE(error("[tso]\nmax_timestamp_count = 300000\n").find("tso.max_timestamp_count"),
             std::string::npos);
+  EXPECT_EQ(error("[tso]\nbusy_poll = \"20ms\"\n"),
+            "k.toml:2: tso.busy_poll: must be between 0 (off) and 10ms");
   EXPECT_EQ(error("[tso]\nwindw = \"1s\"\n"), "k.toml:2: unknown key 'tso.windw'");
   EXPECT_NE(error("grpc_listen = \"localhost\"\n").find("not HOST:PORT"), std::string::npos);
   EXPECT_NE(error("grpc_listen = \"127.0.0.1:70000\"\n").find("not in 0..65535"),

@@ -1,4 +1,5 @@
-// The gRPC service and the batching client together, in one process over loopback.
+// The gRPC service and the batching client together, in one process over loopback; the
+// fixture's tests run with the oracle thread sleeping between completions and busy-polling.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -14,7 +15,7 @@
 namespace kairos::tso {
 namespace {
 
-class GrpcRoundTrip : public ::testing::Test {
+class GrpcRoundTrip : public ::testing::TestWithParam<Duration> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(oracle_.recover(clock_.realtime()).ok());
@@ -22,7 +23,8 @@ class GrpcRoundTrip : public ::testing::Test {
         TsoServer::start({.listen = "127.0.0.1:0",
                           .now = [this] { return clock_.realtime(); },
                           .leader_address = {},
-                          .may_serve = {}},
+                          .may_serve = {},
+                          .busy_poll = GetParam()},
                          oracle_, sequencer_);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
@@ -41,7 +43,7 @@ class GrpcRoundTrip : public ::testing::Test {
   std::unique_ptr<TsoClient> client_;
 };
 
-TEST_F(GrpcRoundTrip, ConcurrentCallersShareBatchesAndGetDisjointIncreasingRanges) {
+TEST_P(GrpcRoundTrip, ConcurrentCallersShareBatchesAndGetDisjointIncreasingRanges) {
   constexpr int kThreads = 8;
   constexpr int kCalls = 200;
   std::vector<std::vector<TimestampRange>> got(kThreads);
@@ -74,7 +76,7 @@ TEST_F(GrpcRoundTrip, ConcurrentCallersShareBatchesAndGetDisjointIncreasingRange
           std::chrono::duration_cast<milliseconds>(clock_.realtime().time_since_epoch()).count()));
 }
 
-TEST_F(GrpcRoundTrip, ABadRequestFailsOnlyItsCaller) {
+TEST_P(GrpcRoundTrip, ABadRequestFailsOnlyItsCaller) {
   Result<TimestampRange> zero = client_->get_timestamps(0);
   EXPECT_EQ(zero.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(zero.status().message(), "count must be at least 1");
@@ -85,7 +87,7 @@ TEST_F(GrpcRoundTrip, ABadRequestFailsOnlyItsCaller) {
   EXPECT_EQ(ok->count, 5u);
 }
 
-TEST_F(GrpcRoundTrip, SequencesOverGrpc) {
+TEST_P(GrpcRoundTrip, SequencesOverGrpc) {
   Result<SequenceRange> a = client_->next_sequence("orders", 5);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->first, 1u);
@@ -96,7 +98,7 @@ TEST_F(GrpcRoundTrip, SequencesOverGrpc) {
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(GrpcRoundTrip, AStoppedOracleAnswersUnavailableUntilTheDeadline) {
+TEST_P(GrpcRoundTrip, AStoppedOracleAnswersUnavailableUntilTheDeadline) {
   oracle_.stop_serving(Status::Unavailable("not the leader"));
   TsoClientOptions options;
   options.endpoints = {"127.0.0.1:" + std::to_string(server_->port())};
@@ -107,6 +109,12 @@ TEST_F(GrpcRoundTrip, AStoppedOracleAnswersUnavailableUntilTheDeadline) {
   EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
   EXPECT_NE(r.status().message().find("not the leader"), std::string::npos) << r.status().message();
 }
+
+INSTANTIATE_TEST_SUITE_P(PollModes, GrpcRoundTrip,
+                         ::testing::Values(Duration::zero(), microseconds(50)),
+                         [](const ::testing::TestParamInfo<Duration>& p) {
+                           return p.param == Duration::zero() ? "Sleeping" : "BusyPolling";
+                         });
 
 TEST(TsoClient, OptionsAreChecked) {
   TsoClientOptions o;
