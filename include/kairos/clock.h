@@ -14,6 +14,7 @@
 // Thread safety: every method of every Clock here may be called from any thread.
 #pragma once
 
+#include <concepts>
 #include <condition_variable>
 #include <mutex>
 
@@ -74,6 +75,11 @@ class ManualClock final : public Clock {
 class ClockWrapper : public Clock {
  public:
   explicit ClockWrapper(const Clock& target) : target_(target) {}
+  // Wrapping a wrapper (a ShiftedClock, say) wraps that clock. Without this overload the
+  // copy constructor would be the better match, and copy the other wrapper's target.
+  template <typename C>
+    requires std::derived_from<C, ClockWrapper> && (!std::same_as<C, ClockWrapper>)
+  explicit ClockWrapper(const C& target) : target_(target) {}
   UnixTime realtime() const override { return target_.realtime(); }
   MonoTime monotonic() const override { return target_.monotonic(); }
   void sleep_until(MonoTime deadline) const override { target_.sleep_until(deadline); }

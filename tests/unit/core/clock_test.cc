@@ -57,8 +57,9 @@ TEST(ShiftedClock, AddsOffsetAndDrift) {
   EXPECT_EQ(shifted.rate_vs_system_ppm(), 100.0);
   ShiftedClock twice(shifted, Duration(0), -50.0);
   EXPECT_NEAR(twice.rate_vs_system_ppm(), 100.0 - 50.0 - 100.0 * 50.0 * 1e-6, 1e-12);
-  const ClockWrapper wrapped(static_cast<const Clock&>(shifted));  // not a copy of its base
+  const ClockWrapper wrapped(shifted);  // wraps `shifted`, not a copy of its base
   EXPECT_EQ(wrapped.rate_vs_system_ppm(), 100.0);
+  EXPECT_EQ(wrapped.realtime(), shifted.realtime());
 }
 
 TEST(ClockWrapper, OverridingOneMethodKeepsTheRest) {
