@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/finite_range.h"
 #include "cli/latency_histogram.h"
 #include "cli/request_ring.h"
 #include "io/datagram_batch.h"
@@ -311,12 +312,12 @@ void add_loadgen_command(CLI::App& app, int& exit_code) {
   cmd->add_option("target", f->target, "HOST:PORT of the server (port defaults to 123)")
       ->required();
   cmd->add_option("-d,--duration", f->duration_s, "Seconds to send for (0.1..600, default 5)")
-      ->check(CLI::Range(0.1, 600.0));
+      ->check(finite_range(0.1, 600.0));
   cmd->add_option("-t,--threads", f->threads, "Sending threads, one socket each (1..64, default 1)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("-r,--rate", f->rate,
                   "Total requests per second, paced; 0 (default) = as fast as the window allows")
-      ->check(CLI::Range(0.0, 1e8));
+      ->check(finite_range(0.0, 1e8));
   cmd->add_option("--count", f->count, "Stop after this many requests in all (0 = no limit)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
   cmd->add_option("--window", f->window,

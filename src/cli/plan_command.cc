@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/finite_range.h"
 #include "sim/plan.h"
 
 namespace kairos::cli {
@@ -87,7 +88,7 @@ void add_plan_command(CLI::App& app, int& exit_code) {
                   "How far the clock's frequency may move away from the engine's estimate "
                   "(wander, temperature), in ppm; the bound grows at this rate (the engine's "
                   "max_drift_ppm, default 15)")
-      ->check(CLI::Range(1e-6, 1000.0));
+      ->check(finite_range(1e-6, 1000.0));
   cmd->add_option("--jitter", flags->jitter,
                   "Network delay variation, one way (e.g. \"20us\", \"2ms\")")
       ->required();

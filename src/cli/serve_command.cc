@@ -68,8 +68,8 @@ Status apply_sync_flags(const ServeFlags& flags, daemon::Config& config) {
     config.testing.sim_clock_offset = *d;
   }
   if (flags.sim_clock_drift_ppm) {
-    if (std::abs(*flags.sim_clock_drift_ppm) > 100000) {
-      return Status::InvalidArgument("--sim-clock-drift-ppm: must be within ±100000");
+    if (!(std::abs(*flags.sim_clock_drift_ppm) <= 100000)) {  // NaN fails too
+      return Status::InvalidArgument("--sim-clock-drift-ppm: must be a number within ±100000");
     }
     config.testing.sim_clock_drift_ppm = *flags.sim_clock_drift_ppm;
   }

@@ -123,7 +123,7 @@ Status parse_testing(ConfigTable& top, const std::string& file, TestingConfig& c
   ConfigTable testing(t, file, "testing.");
   if (Status s = testing.get_duration("sim_clock_offset", c.sim_clock_offset); !s.ok()) return s;
   if (Status s = testing.get_double("sim_clock_drift_ppm", c.sim_clock_drift_ppm); !s.ok()) return s;
-  if (std::abs(c.sim_clock_drift_ppm) > 100000) {
+  if (!(std::abs(c.sim_clock_drift_ppm) <= 100000)) {
     return testing.error("sim_clock_drift_ppm", "must be within ±100000");
   }
   return testing.finish();

@@ -1,5 +1,6 @@
 #include "daemon/config_reader.h"
 
+#include <cmath>
 #include <sstream>
 
 namespace kairos::daemon {
@@ -63,6 +64,8 @@ Status ConfigTable::get_double(std::string_view key, double& out) {
   const toml::node* n = find(key);
   if (n == nullptr) return Status::Ok();
   if (const auto* v = n->as_floating_point()) {
+    // TOML has nan and inf; no setting means either, and NaN passes every range check.
+    if (!std::isfinite(v->get())) return error(key, "expected a finite number");
     out = v->get();
     return Status::Ok();
   }

@@ -27,6 +27,7 @@ class ConfigTable {
   Status get_string(std::string_view key, std::string& out);
   Status get_int(std::string_view key, std::int64_t min, std::int64_t max, std::int64_t& out);
   Status get_bool(std::string_view key, bool& out);
+  // A finite number (an integer is taken as one); nan and inf are errors.
   Status get_double(std::string_view key, double& out);
   // A string such as "250ms" (see parse_duration).
   Status get_duration(std::string_view key, Duration& out);

@@ -27,6 +27,21 @@ TEST(Config, WrongTypeNamesTheKeyAndLine) {
   EXPECT_EQ(c.status().message(), "k.toml:1: state_dir: expected a string");
 }
 
+TEST(Config, NumbersMustBeFinite) {
+  // NaN would pass the range checks after reading (every comparison with it is false).
+  for (const char* text : {"[sync]\nmax_slew_ppm = nan\n", "[sync]\nmax_slew_ppm = inf\n",
+                           "[testing]\nsim_clock_drift_ppm = -nan\n"}) {
+    Result<Config> c = parse_config(text, "k.toml");
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_NE(c.status().message().find("k.toml:2: "), std::string::npos) << text;
+    EXPECT_NE(c.status().message().find(": expected a finite number"), std::string::npos)
+        << c.status().message();
+  }
+  Result<Config> c = parse_config("[sync]\nmax_slew_ppm = 500\n", "k.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sync.engine.max_slew_ppm, 500.0);
+}
+
 TEST(Config, BadLogLevelIsRejected) {
   Result<Config> c = parse_config("log_level = \"loud\"\n", "k.toml");
   ASSERT_FALSE(c.ok());
