@@ -70,7 +70,9 @@ struct SequenceRange {
 // call would have returned. Runs on a client thread (usually the one reading the stream,
 // while the next calls wait): it must not block, and should be short. It may call
 // get_timestamps_async again, but not the blocking calls (they would wait for the thread
-// running it). Callables up to two pointers in size are stored without allocating.
+// running it); the timeout of a call made there counts from when the response that ran the
+// callback arrived (one clock read per response, not per call). Callables up to two
+// pointers in size are stored without allocating.
 using TimestampCallback = std::function<void(Result<TimestampRange>)>;
 // Receives the result of next_sequence_async(), with the same rules as TimestampCallback
 // (it runs on the client's sequence thread, or on its timer thread for a deadline error).

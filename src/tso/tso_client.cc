@@ -108,8 +108,11 @@ bool retryable(const Status& s) {
 MonoTime mono_now() { return SystemClock::instance().monotonic(); }
 
 // The client whose callbacks this thread is running: calls they make need no wake-up,
-// because this thread sends queued calls when the callbacks return.
+// because this thread sends queued calls when the callbacks return. Their timeout counts
+// from t_completing_now, when the callbacks' response (or deadline) came: one clock read
+// per message, not per call, and callbacks are short (TimestampCallback).
 thread_local const void* t_completing_for = nullptr;
+thread_local MonoTime t_completing_now;
 
 class GrpcTsoClient final : public TsoClient {
  public:
@@ -176,7 +179,10 @@ class GrpcTsoClient final : public TsoClient {
     }
     Waiter* w = acquire();
     w->count = count;
-    w->deadline = mono_now() + options_.timeout;  // under the lock: the queue stays sorted
+    // Under the lock, and never before the last queued call's: the queue stays sorted.
+    const MonoTime now = t_completing_for == this ? t_completing_now : mono_now();
+    w->deadline = std::max(now + options_.timeout,
+                           queue_.empty() ? MonoTime::min() : queue_.tail->deadline);
     w->callback = std::move(done);
     queue_.push_back(w);
     // Wake the dispatcher only if nobody else will send this call soon: not when this
@@ -294,14 +300,19 @@ class GrpcTsoClient final : public TsoClient {
         (w.last_error.ok() ? std::string() : " (last error: " + w.last_error.message() + ")"));
   }
 
-  // Runs callbacks without the lock (they may call us again). Precondition: `lock` held.
-  void run(std::unique_lock<std::mutex>& lock, std::vector<Completion>& completions) {
+  // Runs callbacks without the lock (they may call us again); `now` is about when their
+  // results came. Precondition: `lock` held.
+  void run(std::unique_lock<std::mutex>& lock, std::vector<Completion>& completions,
+           MonoTime now) {
     if (completions.empty()) return;
     lock.unlock();
     const void* outer = t_completing_for;
+    const MonoTime outer_now = t_completing_now;
     t_completing_for = this;
+    t_completing_now = now;
     for (Completion& c : completions) c.callback(std::move(c.result));
     t_completing_for = outer;
+    t_completing_now = outer_now;
     completions.clear();
     lock.lock();
   }
@@ -360,11 +371,12 @@ class GrpcTsoClient final : public TsoClient {
       out.push_back({std::move(w->callback), deadline_error(*w)});
       release(w);
     }
-    run(lock, out);
+    run(lock, out, now);
   }
 
-  // Takes waiters off the queue into one batch. Precondition: mu_ held, queue not empty.
-  Batch take_batch() {
+  // Takes waiters off the queue into one batch sent at `now`. Precondition: mu_ held,
+  // queue not empty.
+  Batch take_batch(MonoTime now) {
     Batch b;
     while (!queue_.empty()) {
       const std::uint32_t n = queue_.head->count;
@@ -374,17 +386,18 @@ class GrpcTsoClient final : public TsoClient {
       b.waiters.push_back(queue_.pop_front());
       if (solo) break;
     }
-    b.sent = mono_now();
+    b.sent = now;
     return b;
   }
 
   // Sends queued calls while a slot is free; one thread writes at a time, the others
-  // leave it to that one. Precondition and postcondition: `lock` holds mu_.
-  void send_queued(std::unique_lock<std::mutex>& lock, Session& s) {
+  // leave it to that one. `now` is about the time (a stuck stream is judged by it).
+  // Precondition and postcondition: `lock` holds mu_.
+  void send_queued(std::unique_lock<std::mutex>& lock, Session& s, MonoTime now) {
     while (!stop_ && !s.write_failed && !s.read_ended && !s.writing && !queue_.empty() &&
            static_cast<int>(s.inflight.size()) < options_.max_in_flight) {
       pb::TimestampRequest req;
-      req.set_count(s.inflight.emplace_back(take_batch()).total);
+      req.set_count(s.inflight.emplace_back(take_batch(now)).total);
       s.writing = true;
       lock.unlock();
       const bool written = s.stream->Write(req);
@@ -417,7 +430,7 @@ class GrpcTsoClient final : public TsoClient {
       out.push_back({std::move(w->callback), Status::Unavailable("client is shutting down")});
       release(w);
     }
-    run(lock, out);
+    run(lock, out, mono_now());
   }
 
   // Reads responses and completes their calls in order, then sends what they queued.
@@ -425,6 +438,7 @@ class GrpcTsoClient final : public TsoClient {
     std::vector<Completion> done;
     pb::TimestampResponse resp;
     while (s.stream->Read(&resp)) {
+      const MonoTime now = mono_now();
       std::unique_lock lock(mu_);
       s.got_response = true;
       if (s.inflight.empty() || resp.count() != s.inflight.front().total) {
@@ -440,8 +454,8 @@ class GrpcTsoClient final : public TsoClient {
         release(w);
       }
       s.inflight.pop_front();
-      run(lock, done);
-      send_queued(lock, s);
+      run(lock, done, now);
+      send_queued(lock, s, now);
     }
     std::lock_guard lock(mu_);
     s.read_ended = true;
@@ -475,7 +489,7 @@ class GrpcTsoClient final : public TsoClient {
         cancel = true;
         break;
       }
-      send_queued(lock, s);
+      send_queued(lock, s, mono_now());
     }
     lock.unlock();
     // A failed Write means the stream is over and the reader will see it; otherwise the
@@ -490,7 +504,7 @@ class GrpcTsoClient final : public TsoClient {
     if (failure.ok() || stop_) failure = Status::Unavailable("timestamp stream closed");
     if (retryable(failure)) follow_leader(ep, ctx->GetServerTrailingMetadata());
     requeue_or_fail(s.inflight, failure);
-    run(lock, dispatcher_completions_);
+    run(lock, dispatcher_completions_, mono_now());
     return s.got_response;
   }
 
