@@ -50,3 +50,12 @@ assert min(rtts) >= 0.020, "round trip shorter than the two delays"
 assert 15 <= lost <= 60, lost
 PY
 pass "delays and loss as configured"
+
+# A loss that is not a number in [0, 1] is refused, not read as "no loss".
+for bad in nan inf 1.5 -0.1; do
+  if out=$("$IMPAIR_PROXY" --upstream "127.0.0.1:$echo_port" --loss "$bad" --duration 1s 2>&1); then
+    fail "--loss $bad was accepted"
+  fi
+  grep -q -- "--loss" <<<"$out" || fail "--loss $bad: the error does not name the flag: $out"
+done
+pass "--loss nan, inf and out-of-range values are refused"

@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/finite_range.h"
 #include "kairos/host_port.h"
 #include "kairos/time.h"
 
@@ -148,7 +149,8 @@ int main(int argc, char** argv) {
   app.add_option("--jitter", o.jitter, "Random extra delay per datagram (scale)");
   app.add_option("--jitter-kind", o.jitter_kind, "uniform in [0,jitter] or exponential (mean jitter)")
       ->check(CLI::IsMember({"uniform", "exponential"}));
-  app.add_option("--loss", o.loss, "Drop probability per datagram")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--loss", o.loss, "Drop probability per datagram")
+      ->check(kairos::cli::finite_range(0.0, 1.0));
   app.add_option("--seed", o.seed, "PRNG seed");
   app.add_option("--max-clients", o.max_clients, "Client addresses tracked at once (LRU beyond)")
       ->check(CLI::PositiveNumber)
