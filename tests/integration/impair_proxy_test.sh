@@ -23,7 +23,8 @@ echo_port=$(cat "$SCRATCH/echo.port")
 
 "$IMPAIR_PROXY" --upstream "127.0.0.1:$echo_port" --delay-up 15ms --delay-down 5ms \
   --jitter 3ms --loss 0.2 --seed 7 --duration 60s >"$SCRATCH/proxy.log" 2>&1 &
-PIDS+=($!)
+proxy_pid=$!
+PIDS+=($proxy_pid)
 wait_for_log "$SCRATCH/proxy.log" "listening on"
 proxy_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$SCRATCH/proxy.log")
 
@@ -50,6 +51,13 @@ assert min(rtts) >= 0.020, "round trip shorter than the two delays"
 assert 15 <= lost <= 60, lost
 PY
 pass "delays and loss as configured"
+
+# Stopped by SIGTERM (as the accuracy race stops it), it prints what it did and how late.
+kill -TERM "$proxy_pid"
+wait "$proxy_pid" || fail "the proxy exited with $? on SIGTERM"
+grep -qE 'forwarded [1-9][0-9]*, dropped [1-9][0-9]*; sent late by p50 [0-9]+ us' "$SCRATCH/proxy.log" \
+  || fail "no summary line after SIGTERM: $(cat "$SCRATCH/proxy.log")"
+pass "SIGTERM ends the proxy with its summary: $(tail -1 "$SCRATCH/proxy.log")"
 
 # A loss that is not a number in [0, 1] is refused, not read as "no loss".
 for bad in nan inf 1.5 -0.1; do
