@@ -6,7 +6,8 @@
 # own pair of clients. After both clients of a profile are synchronized and a warm-up has
 # passed, bench/accuracy_sample.py reads both once a second and this prints, per profile
 # and client, p50 / p99 / max of |estimate - truth|, the fraction of samples whose own
-# error bound contained the truth, the median poll interval, and kairos p99 / chronyd p99.
+# error bound contained the truth, the median poll interval, and kairos p99 / chronyd p99;
+# and how late each proxy sent its datagrams (noise the profile did not ask for).
 #
 # What is compared: kairos's /status offset_ns (the correction its virtual clock applies)
 # and chronyd's "System time" from `chronyc -c tracking` (the correction its estimate of
@@ -121,6 +122,7 @@ echo "server $addr:123: ntpdig sees its clock at ${seen} s (truth +$OFFSET)"
 
 run_len=$((CONVERGE_TIMEOUT + WARMUP + MEASURE + 30))
 samplers=()
+proxies=()
 for prof in $PROFILES; do
   d=$SCRATCH/$prof
   mkdir -p "$d"
@@ -128,6 +130,7 @@ for prof in $PROFILES; do
   "$BIN/impair_proxy" --listen 127.0.0.1:0 --upstream "$addr:123" $(profile_flags "$prof") \
     --seed "$SEED" --duration "${run_len}s" >"$d/proxy.log" 2>&1 &
   PIDS+=($!)
+  proxies+=($!)
   wait_for_log "$d/proxy.log" "listening on" 10
   pport=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$d/proxy.log")
 
@@ -179,6 +182,11 @@ rc=0
 for s in "${samplers[@]}"; do wait "$s" || rc=1; done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average after: $load_after"
+# Stopped, each proxy prints how late it sent datagrams: its own share of the delay noise.
+for p in "${proxies[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+for prof in $PROFILES; do
+  echo "proxy $prof: $(grep 'forwarded' "$SCRATCH/$prof/proxy.log" | sed 's/^impair_proxy: //')"
+done
 echo
 # shellcheck disable=SC2086  # one argument per profile
 python3 - "$SCRATCH" $PROFILES <<'PY'
