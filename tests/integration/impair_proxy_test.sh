@@ -55,7 +55,7 @@ pass "delays and loss as configured"
 # Stopped by SIGTERM (as the accuracy race stops it), it prints what it did and how late.
 kill -TERM "$proxy_pid"
 wait "$proxy_pid" || fail "the proxy exited with $? on SIGTERM"
-grep -qE 'forwarded [1-9][0-9]*, dropped [1-9][0-9]*; sent late by p50 [0-9]+ us' "$SCRATCH/proxy.log" \
+grep -qE 'forwarded [1-9][0-9]*, dropped [1-9][0-9]*; sent late by p50 [0-9.]+ us' "$SCRATCH/proxy.log" \
   || fail "no summary line after SIGTERM: $(cat "$SCRATCH/proxy.log")"
 pass "SIGTERM ends the proxy with its summary: $(tail -1 "$SCRATCH/proxy.log")"
 

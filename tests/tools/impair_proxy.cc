@@ -28,7 +28,6 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -40,6 +39,7 @@
 #include <vector>
 
 #include "cli/finite_range.h"
+#include "cli/latency_histogram.h"
 #include "kairos/host_port.h"
 #include "kairos/time.h"
 
@@ -54,36 +54,6 @@ using Clock = std::chrono::steady_clock;
 
 // How long before a datagram is due the proxy stops sleeping and spins.
 constexpr auto kSpin = std::chrono::microseconds(30);
-
-// How late datagrams left (sendto − due), in 1 µs bins up to 1 ms, for the exit line: the
-// proxy's own timing error, which every client behind it sees as delay noise.
-class Lateness {
- public:
-  void add(Clock::duration late) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(late).count();
-    ++bins_[static_cast<std::size_t>(std::clamp<std::int64_t>(us, 0, kBins - 1))];
-    max_ = std::max(max_, late);
-    ++count_;
-  }
-  // The q-quantile in µs (the last bin means "1 ms or more").
-  std::int64_t quantile_us(double q) const {
-    std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < bins_.size(); ++i) {
-      seen += bins_[i];
-      if (count_ > 0 && static_cast<double>(seen) >= q * static_cast<double>(count_)) {
-        return static_cast<std::int64_t>(i);
-      }
-    }
-    return 0;
-  }
-  double max_us() const { return std::chrono::duration<double, std::micro>(max_).count(); }
-
- private:
-  static constexpr std::int64_t kBins = 1001;
-  std::array<std::uint64_t, kBins> bins_{};
-  Clock::duration max_{0};
-  std::uint64_t count_ = 0;
-};
 
 struct Options {
   std::string listen = "127.0.0.1:0";
@@ -238,7 +208,7 @@ int main(int argc, char** argv) {
   std::vector<Client> clients;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue;
   std::uint64_t forwarded = 0, dropped = 0;
-  Lateness lateness;
+  kairos::cli::LatencyHistogram lateness;  // sendto − due: the proxy's own timing error
   std::vector<std::uint8_t> buf(65536);
 
   auto enqueue = [&](int fd, const sockaddr_in& to, const Received& r, kairos::Duration delay) {
@@ -299,16 +269,16 @@ int main(int argc, char** argv) {
     }
     while (!queue.empty() && queue.top().due <= Clock::now()) {
       const Pending& p = queue.top();
-      lateness.add(Clock::now() - p.due);
+      lateness.record(std::chrono::duration_cast<kairos::Duration>(Clock::now() - p.due));
       sendto(p.fd, p.bytes.data(), p.bytes.size(), 0, reinterpret_cast<const sockaddr*>(&p.to), sizeof p.to);
       ++forwarded;
       queue.pop();
     }
   }
-  std::printf("impair_proxy: forwarded %llu, dropped %llu; sent late by p50 %lld us, p99 %lld us, max %.1f us\n",
+  const auto us = [](kairos::Duration d) { return kairos::to_seconds(d) * 1e6; };
+  std::printf("impair_proxy: forwarded %llu, dropped %llu; sent late by p50 %.1f us, p99 %.1f us, max %.1f us\n",
               static_cast<unsigned long long>(forwarded), static_cast<unsigned long long>(dropped),
-              static_cast<long long>(lateness.quantile_us(0.5)),
-              static_cast<long long>(lateness.quantile_us(0.99)), lateness.max_us());
+              us(lateness.quantile(0.5)), us(lateness.quantile(0.99)), us(lateness.max()));
   for (const auto& c : clients) close(c.fd);
   close(listen_fd);
   return 0;
