@@ -1,24 +1,19 @@
 // `kairos query HOST[:PORT]`: ask an NTP server for the time, like `ntpdate -q` / `sntp`.
 // Sends --samples client requests one after another, validates each reply, and reports
 // the sample with the smallest delay (offset = server − this host's clock).
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "cli/commands.h"
-#include "io/datagram_batch.h"
 #include "io/socket_address.h"
-#include "io/udp_socket.h"
 #include "kairos/clock.h"
 #include "kairos/ntp/kiss_code.h"
-#include "kairos/ntp/on_wire.h"
 #include "kairos/ntp/packet.h"
+#include "sources/ntp_source.h"
+#include "sync/sample.h"
 
 namespace kairos::cli {
 namespace {
@@ -45,40 +40,6 @@ const char* leap_name(ntp::LeapIndicator l) {
   return "?";
 }
 
-// One request/reply exchange: the sample, or why there is none.
-Result<ntp::OnWireSample> exchange(const io::UdpSocket& sock, io::ReceiveBatch& rx,
-                                   const Clock& clock, Duration timeout) {
-  std::uint8_t request[ntp::kHeaderSize];
-  ntp::NtpPacket p;
-  p.version = 4;
-  p.mode = ntp::Mode::kClient;
-  const NtpTimestamp t1 = NtpTimestamp::from_unix(clock.realtime());
-  p.transmit_time = t1;
-  ntp::encode_header(p, request);
-  if (send(sock.fd(), request, sizeof request, 0) != static_cast<ssize_t>(sizeof request)) {
-    return Status::Unavailable(std::string("send: ") + std::strerror(errno));
-  }
-  const MonoTime deadline = clock.monotonic() + timeout;
-  Status last = Status::DeadlineExceeded("no reply within " + format_duration(timeout));
-  while (clock.monotonic() < deadline) {
-    Result<std::size_t> n = rx.receive(sock);
-    if (!n.ok()) return n.status();
-    for (std::size_t i = 0; i < *n; ++i) {
-      const std::optional<UnixTime> k = rx.kernel_rx_time(i);
-      const NtpTimestamp t4 =
-          NtpTimestamp::from_unix(k ? clock.from_system_realtime(*k) : clock.realtime());
-      Result<ntp::NtpPacket> h = ntp::decode_header(rx.data(i));
-      if (h.ok() && h->origin_time != t1) continue;  // a stale reply to an earlier request
-      Result<ntp::OnWireSample> s = ntp::evaluate_reply(rx.data(i), t1, t4);
-      if (s.ok()) return s;
-      // A KoD or unsynchronized server is an answer: report it at once.
-      if (s.status().code() == StatusCode::kFailedPrecondition) return s;
-      last = s.status();
-    }
-  }
-  return last;
-}
-
 int run_query(const QueryFlags& f) {
   Result<Duration> timeout = parse_duration(f.timeout);
   Result<Duration> interval = parse_duration(f.interval);
@@ -97,21 +58,16 @@ int run_query(const QueryFlags& f) {
     std::fprintf(stderr, "kairos query: %s\n", server.status().message().c_str());
     return 2;
   }
-  io::UdpOptions uo;
-  uo.rx_timestamps = true;
-  uo.receive_timeout = milliseconds(20);
-  Result<io::UdpSocket> sock = io::UdpSocket::connect(*server, uo);
-  if (!sock.ok()) {
-    std::fprintf(stderr, "kairos query: %s\n", sock.status().message().c_str());
-    return 1;
-  }
+  // The daemon's own NTP client, so a query measures what `kairos serve` would: kernel
+  // transmit and receive timestamps, an unconnected socket, replies only from the server.
   const Clock& clock = SystemClock::instance();
-  io::ReceiveBatch rx(4, 2048);
-  std::optional<ntp::OnWireSample> best;
+  sources::NtpSourceDriver driver(*server, server->to_string(), clock, *timeout);
+  std::optional<sync::Sample> best;
+  ntp::NtpPacket best_reply;
   Status last_error;
   for (int i = 0; i < f.samples; ++i) {
     if (i > 0) clock.sleep_until(clock.monotonic() + *interval);
-    Result<ntp::OnWireSample> s = exchange(*sock, rx, clock, *timeout);
+    Result<sync::Sample> s = driver.exchange(sync::SampleParams{});
     if (!s.ok()) {
       last_error = s.status();
       // A Kiss-o'-Death or an unsynchronized server ends the query: no sample is usable.
@@ -121,14 +77,17 @@ int run_query(const QueryFlags& f) {
       }
       continue;
     }
-    if (!best || s->delay < best->delay) best = *s;
+    if (!best || s->delay < best->delay) {
+      best = *s;
+      best_reply = driver.last_reply();
+    }
   }
   if (!best) {
     std::fprintf(stderr, "kairos query: %s: %s\n", server->to_string().c_str(),
                  last_error.message().c_str());
     return 1;
   }
-  const ntp::NtpPacket& r = best->reply;
+  const ntp::NtpPacket& r = best_reply;
   const std::string refid = ntp::refid_to_string(r.reference_id, r.stratum);
   if (f.json) {
     nlohmann::json j = {{"server", server->to_string()},

@@ -131,7 +131,9 @@ std::optional<Result<sync::Sample>> NtpSourceDriver::take_reply(std::size_t rece
     e.server.root_dispersion = r.root_dispersion.to_duration();
     e.server.leap = to_leap(r.leap);
     e.server.precision_log2 = r.precision_log2;
-    return sync::sample_from_exchange(e, params_);
+    Result<sync::Sample> sample = sync::sample_from_exchange(e, params_);
+    if (sample.ok()) reply_ = r;
+    return sample;
   }
   return std::nullopt;
 }

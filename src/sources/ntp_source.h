@@ -41,6 +41,9 @@ class NtpSourceDriver final : public SourceDriver, public SocketExchange {
 
   // One exchange, blocking: the sample, or why there is none.
   Result<sync::Sample> exchange(const sync::SampleParams& params);
+  // The reply the newest sample came from, as decoded (version, precision and the
+  // server's timestamps, which a Sample does not keep); default-constructed before any.
+  const ntp::NtpPacket& last_reply() const { return reply_; }
 
   // SocketExchange.
   Status send_request(const sync::SampleParams& params) override;
@@ -71,6 +74,7 @@ class NtpSourceDriver final : public SourceDriver, public SocketExchange {
   // The request in progress.
   sync::SampleParams params_;
   ntp::NtpPacket request_;
+  ntp::NtpPacket reply_;  // of the newest sample
   UnixTime sent_{};
   std::optional<UnixTime> tx_kernel_;
   int icmp_errno_ = 0;  // an ICMP error about the request in progress (port unreachable, ...)

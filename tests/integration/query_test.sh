@@ -81,10 +81,20 @@ stop_kairos rl
 grep -qE "kod=[1-9][0-9]* rate_limited=[1-9]" "$SCRATCH/rl.log" || fail "rate-limit counters"
 pass "rate limit answers with a RATE Kiss-o'-Death"
 
-# Query errors: nothing listening, unresolvable host.
+# Query errors: a closed port (the ICMP error ends it at once), a server that never
+# answers, an unresolvable host.
 port=$(free_udp_port)
+rc=0; "$KAIROS_BIN" query "127.0.0.1:$port" -n 1 --timeout 5s 2>"$SCRATCH/refused.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "ICMP error: Connection refused" "$SCRATCH/refused.err" ||
+  fail "closed port: rc=$rc $(cat "$SCRATCH/refused.err")"
+python3 -c 'import socket, signal
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+print("port", s.getsockname()[1], flush=True); signal.pause()' >"$SCRATCH/silent.out" &
+PIDS+=("$!")
+wait_for_log "$SCRATCH/silent.out" "^port "
+port=$(awk '{print $2}' "$SCRATCH/silent.out")
 rc=0; "$KAIROS_BIN" query "127.0.0.1:$port" -n 1 --timeout 300ms 2>"$SCRATCH/to.err" || rc=$?
-[ "$rc" -eq 1 ] && grep -q "no reply within" "$SCRATCH/to.err" || fail "timeout: rc=$rc $(cat "$SCRATCH/to.err")"
+[ "$rc" -eq 1 ] && grep -q "no reply within 300ms" "$SCRATCH/to.err" || fail "timeout: rc=$rc $(cat "$SCRATCH/to.err")"
 rc=0; "$KAIROS_BIN" query "no-such-host.invalid" -n 1 2>"$SCRATCH/dns.err" || rc=$?
 [ "$rc" -eq 2 ] && grep -q "cannot resolve" "$SCRATCH/dns.err" || fail "bad host: rc=$rc"
-pass "query reports timeouts and bad hosts"
+pass "query reports refused ports, timeouts and bad hosts"

@@ -1,6 +1,7 @@
 // NtpSourceDriver as a SocketExchange (how the daemon drives it) against a fake server on a
 // loopback socket that this test answers by hand: a reply, a stale datagram before the
-// reply, a reply from another address, a closed port, a Kiss-o'-Death, and silence.
+// reply, a reply from another address, a closed port, a Kiss-o'-Death, and silence; and
+// that the reply a sample came from is kept (last_reply).
 #include "sources/ntp_source.h"
 
 #include <gtest/gtest.h>
@@ -108,6 +109,10 @@ TEST(NtpSourceDriverTest, AnExchangeDrivenByReadinessGivesTheServersOffset) {
   EXPECT_GE(r->sample->delay, Duration(0));
   EXPECT_LE(magnitude(r->sample->offset - milliseconds(5)), r->sample->delay / 2 + microseconds(1));
   EXPECT_LT(r->sample->delay, milliseconds(100));
+  // The reply's header is kept for callers that print it (kairos query).
+  EXPECT_EQ(driver.last_reply().stratum, 1);
+  EXPECT_EQ(driver.last_reply().reference_id, 0x7f000001U);
+  EXPECT_EQ(driver.last_reply().mode, ntp::Mode::kServer);
 }
 
 TEST(NtpSourceDriverTest, AStaleDatagramIsSkippedAndTheRealReplyStillCounts) {
@@ -131,6 +136,7 @@ TEST(NtpSourceDriverTest, AStaleDatagramIsSkippedAndTheRealReplyStillCounts) {
   ASSERT_TRUE(r.has_value());
   ASSERT_TRUE(r->sample.ok()) << r->sample.status().message();
   EXPECT_LE(magnitude(r->sample->offset - milliseconds(3)), r->sample->delay / 2 + microseconds(1));
+  EXPECT_EQ(driver.last_reply().origin_time, request->transmit_time);  // not the stale one's
 }
 
 // The socket is not connected, so the driver itself must do what the kernel did for a
