@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sync/drift_file.h"
+#include "sync/poll_policy.h"
 
 namespace kairos::daemon {
 namespace {
@@ -112,7 +113,9 @@ void SyncLoop::publish_engine_snapshot() { publish_(driver_.to_system_scale(engi
 
 void SyncLoop::schedule_poll(Source& s) {
   if (stopped_) return;
-  s.timer->expires_at(timer_point(engine_.next_poll_at(s.id)));
+  const Duration wait = engine_.next_poll_at(s.id) - clock_.monotonic();
+  const Duration spread = sync::spread_wait(wait, std::uniform_real_distribution<double>(-1.0, 1.0)(rng_));
+  s.timer->expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(spread));
   s.timer->async_wait([this, &s](const std::error_code& ec) {
     if (!ec) poll(s);
   });

@@ -1,8 +1,9 @@
 // SyncLoop: the daemon's control loop around the sync engine. It polls every source when
-// the engine says (monotonic timers), hands samples to the engine, publishes the
-// resulting ClockSnapshot after every update, logs the engine's events, persists the
-// drift estimate, and watches the system clock for steps (realtime − monotonic jumps),
-// which it reports to the engine so the bound stays honest.
+// the engine says, give or take a random 1/32 of the wait (sync::spread_wait), hands
+// samples to the engine, publishes the resulting ClockSnapshot after every update, logs
+// the engine's events, persists the drift estimate, and watches the system clock for
+// steps (realtime − monotonic jumps), which it reports to the engine so the bound stays
+// honest.
 //
 // After every update it hands the engine's line to the clock driver (the virtual clock,
 // or the kernel with `discipline_system_clock`) and publishes the snapshot on the system
@@ -21,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -110,6 +112,7 @@ class SyncLoop {
   Publish publish_;
   sync::Engine engine_;
   std::vector<std::unique_ptr<Source>> sources_;
+  std::minstd_rand rng_{std::random_device{}()};  // spreads poll times (sync::spread_wait)
   asio::steady_timer update_timer_;
   asio::steady_timer step_timer_;
   std::unique_ptr<asio::thread_pool> workers_;  // one thread per blocking driver, up to 8

@@ -11,6 +11,12 @@ Duration poll_interval(int log2) {
   return Duration(std::int64_t{1'000'000'000} >> -log2);
 }
 
+Duration spread_wait(Duration wait, double unit) {
+  if (wait <= Duration(0)) return Duration(0);
+  const double shift = std::clamp(unit, -1.0, 1.0) * kPollSpread * static_cast<double>(wait.count());
+  return wait + Duration(static_cast<Duration::rep>(shift));
+}
+
 PollPolicy::PollPolicy(PollConfig config) : config_(config), poll_(config.minpoll) {
   config_.maxpoll = std::max(config_.maxpoll, config_.minpoll);
   config_.learning_poll = std::min(config_.learning_poll, config_.minpoll);

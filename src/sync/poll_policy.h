@@ -25,6 +25,14 @@ namespace kairos::sync {
 // 2^log2 seconds; log2 may be negative (sub-second polls), and is clamped to [-30, 40].
 Duration poll_interval(int log2);
 
+// A poll due after `wait`, moved by `unit` (in [-1, 1], drawn at random by the caller) times
+// kPollSpread of the wait. Polls at an exact period keep one phase against everything
+// periodic on their path (timer ticks, other daemons' timers, a proxy's wake-ups), and a
+// bias that phase brings stays in every sample of the run instead of averaging out. The
+// result is never negative.
+inline constexpr double kPollSpread = 1.0 / 32;
+Duration spread_wait(Duration wait, double unit);
+
 struct PollConfig {
   std::int8_t minpoll = 6;        // 64 s
   std::int8_t maxpoll = 10;       // 1024 s

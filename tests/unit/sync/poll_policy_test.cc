@@ -34,5 +34,17 @@ TEST(PollPolicyTest, IntervalIsTwoToThePollInSecondsEvenBelowOneSecond) {
   EXPECT_EQ(p.interval(), milliseconds(250));
 }
 
+TEST(PollPolicyTest, SpreadMovesAWaitByAtMostAThirtySecondEitherWay) {
+  const Duration wait = seconds(64);
+  EXPECT_EQ(spread_wait(wait, 0.0), wait);
+  EXPECT_EQ(spread_wait(wait, 1.0), seconds(66));
+  EXPECT_EQ(spread_wait(wait, -1.0), seconds(62));
+  EXPECT_EQ(spread_wait(wait, -0.5), seconds(63));
+  // Out-of-range draws are clamped; a wait already over stays over (no negative wait).
+  EXPECT_EQ(spread_wait(wait, 7.0), seconds(66));
+  EXPECT_EQ(spread_wait(Duration(0), 1.0), Duration(0));
+  EXPECT_EQ(spread_wait(-seconds(3), -1.0), Duration(0));
+}
+
 }  // namespace
 }  // namespace kairos::sync
