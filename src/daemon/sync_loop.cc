@@ -114,8 +114,9 @@ void SyncLoop::publish_engine_snapshot() { publish_(driver_.to_system_scale(engi
 void SyncLoop::schedule_poll(Source& s) {
   if (stopped_) return;
   const Duration wait = engine_.next_poll_at(s.id) - clock_.monotonic();
-  const Duration spread = sync::spread_wait(wait, std::uniform_real_distribution<double>(-1.0, 1.0)(rng_));
-  s.timer->expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(spread));
+  const double unit = std::uniform_real_distribution<double>(-1.0, 1.0)(rng_);
+  s.timer->expires_after(
+      std::chrono::duration_cast<asio::steady_timer::duration>(sync::spread_wait(wait, unit)));
   s.timer->async_wait([this, &s](const std::error_code& ec) {
     if (!ec) poll(s);
   });

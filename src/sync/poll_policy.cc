@@ -13,7 +13,8 @@ Duration poll_interval(int log2) {
 
 Duration spread_wait(Duration wait, double unit) {
   if (wait <= Duration(0)) return Duration(0);
-  const double shift = std::clamp(unit, -1.0, 1.0) * kPollSpread * static_cast<double>(wait.count());
+  const double shift =
+      std::clamp(unit, -1.0, 1.0) * kPollSpread * static_cast<double>(wait.count());
   return wait + Duration(static_cast<Duration::rep>(shift));
 }
 
