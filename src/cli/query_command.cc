@@ -119,8 +119,8 @@ void add_query_command(CLI::App& app, int& exit_code) {
       "query",
       "Ask an NTP server for the time (like ntpdate -q / sntp) and print offset, delay,\n"
       "stratum, refid, leap, root delay and root dispersion of the best sample (least delay).\n"
-      "Offset is server minus this host's clock. Exit 1 on timeout, Kiss-o'-Death or bad\n"
-      "replies, 2 on bad arguments.");
+      "Offset is server minus this host's clock. Exit 1 on timeout, a refused port,\n"
+      "Kiss-o'-Death or bad replies, 2 on bad arguments.");
   cmd->add_option("server", f->server, "HOST[:PORT] or [V6ADDR]:PORT; port defaults to 123")
       ->required();
   cmd->add_option("-n,--samples", f->samples, "Requests to send, one after another (1..64)")
