@@ -6,7 +6,11 @@
 #     previous one), and 64 threads on the blocking API; then 64 blocking threads with
 #     TSO_BENCH_COUNT timestamps per call, and TSO_BENCH_WIDE async callers (default 1024)
 #     one per call: what the client and server carry when 64 callers cannot keep them busy
-#     (a closed loop of N callers reaches at most N / mean latency);
+#     (a closed loop of N callers reaches at most N / mean latency); and, right after the
+#     64 async callers, the same closed loop on a bare gRPC client (bench/bare_tso_client:
+#     no library, no work per call), sending as the library does (blocking API, 2 messages
+#     in flight), reported as library / bare, and on gRPC's async API polling without
+#     sleeping (1 message in flight): about the most 64 callers get from gRPC here;
 #  2. p99 latency per call at half the measured rate: async (open loop, paced every 100 us,
 #     at most 64 calls outstanding) and blocking (64 threads, each paced); and at
 #     1,000,000 timestamps/s (half the 2M/s target) drawn TSO_BENCH_COUNT per call;
@@ -14,17 +18,19 @@
 #     timestamps, and 64 blocking threads) against Pilcrow's way: an SQLite table
 #     `event_sequence` incremented in one transaction per event (default journal mode,
 #     synchronous=FULL), on the same disk; prints both ratios.
-# Usage: bench/tso_bench.sh [BUILD_DIR]   (default build/release; needs kairos, tso_load)
+# Usage: bench/tso_bench.sh [BUILD_DIR]   (default build/release; needs kairos, tso_load,
+#        bare_tso_client)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
 KAIROS=$build/bin/kairos
 LOAD=$build/bin/tso_load
+BARE=$build/bin/bare_tso_client
 DURATION=${TSO_BENCH_DURATION:-5s}
 SQLITE_EVENTS=${TSO_BENCH_SQLITE_EVENTS:-2000}
 COUNT=${TSO_BENCH_COUNT:-32}
 WIDE=${TSO_BENCH_WIDE:-1024}
-for b in "$KAIROS" "$LOAD"; do [ -x "$b" ] || { echo "missing $b (cmake --build --preset release)" >&2; exit 1; }; done
+for b in "$KAIROS" "$LOAD" "$BARE"; do [ -x "$b" ] || { echo "missing $b (cmake --build --preset release)" >&2; exit 1; }; done
 command -v sqlite3 >/dev/null || { echo "sqlite3 not installed" >&2; exit 1; }
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/kairos-tso-bench.XXXXXX")
@@ -43,6 +49,10 @@ field() { sed -E "s/.* $1=([0-9.]+).*/\1/"; }
 echo "# kairos TSO benchmark, $(date -u +%FT%TZ), $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 tsa=$(load --kind ts --api async --callers 64 --count 1 --duration "$DURATION")
 echo "timestamps, 64 async callers, 1 per call: $tsa"
+bare=$(taskset -c 0 "$BARE" --grpc "$ep" --callers 64 --duration "$DURATION")
+echo "bare gRPC client, 64 callers, 1 per call:  $bare"
+bare_poll=$(taskset -c 0 "$BARE" --grpc "$ep" --callers 64 --in-flight 1 --busy-poll 200us --duration "$DURATION")
+echo "the same, polling, 1 message in flight:    $bare_poll"
 arate=$(field calls_per_s <<<"$tsa")
 ahalf=$(python3 -c "print(int($arate/2))")
 tsah=$(load --kind ts --api async --callers 64 --count 1 --duration "$DURATION" --rate "$ahalf")
@@ -88,10 +98,13 @@ seq_rate=$(field values_per_s <<<"$seq1")
 python3 - "$ts_rate" "$tsn_rate" "$seq_rate" "$sqlite_rate" "$(field p99_us <<<"$tsh")" "$COUNT" \
   "$(field values_per_s <<<"$tsm")" "$(field p99_us <<<"$tsm")" \
   "$(field values_per_s <<<"$tsa")" "$(field values_per_s <<<"$tsah")" "$(field p99_us <<<"$tsah")" \
-  "$(field values_per_s <<<"$tsw")" "$WIDE" "$(field values_per_s <<<"$seqa")" <<'PY'
+  "$(field values_per_s <<<"$tsw")" "$WIDE" "$(field values_per_s <<<"$seqa")" \
+  "$(field calls_per_s <<<"$bare")" "$(field calls_per_s <<<"$bare_poll")" <<'PY'
 import sys
-ts, tsn, seq, sqlite, p99, count, m_rate, m_p99, a, ah, ah_p99, w, wide, seqa = map(float, sys.argv[1:])
+ts, tsn, seq, sqlite, p99, count, m_rate, m_p99, a, ah, ah_p99, w, wide, seqa, bare, bare_poll = map(float, sys.argv[1:])
 print(f"SUMMARY timestamps/s (64 async callers, 1 per call) {a:,.0f} = {a/2e6:.3f} x the 2,000,000/s target")
+print(f"SUMMARY the same 64 callers on a bare gRPC client (no library) {bare:,.0f}/s: library / bare = {a/bare:.2f}")
+print(f"SUMMARY the bare client polling, 1 message in flight {bare_poll:,.0f}/s = {bare_poll/2e6:.3f} x the target")
 print(f"SUMMARY p99 per call at half that rate ({ah:,.0f}/s reached, async, open loop) {ah_p99:.0f} us (target < 1000 us)")
 print(f"SUMMARY timestamps/s ({wide:.0f} async callers, 1 per call) {w:,.0f} = {w/2e6:.3f} x the 2,000,000/s target")
 print(f"SUMMARY timestamps/s (64 blocking threads, 1 per call) {ts:,.0f} = {ts/2e6:.3f} x the 2,000,000/s target")
