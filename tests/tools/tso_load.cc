@@ -5,7 +5,7 @@
 //   tso_load load   --kind ts|seq --grpc EP[,EP] --callers 64 --duration 5s [--rate N]
 //                   [--count 1] [--name N] [--api blocking|async]
 //       Prints one line: kind, api, callers, calls/s, values/s, p50/p99/p999 latency in us
-//       (100 ns bins). blocking: one thread per caller. async: logical callers on
+//       (each within 1.6%). blocking: one thread per caller. async: logical callers on
 //       get_timestamps_async / next_sequence_async, closed loop, or paced open loop with
 //       --rate.
 //   tso_load record --kind ts|seq --grpc EP[,EP] --callers 4 --out PREFIX [--timeout 300ms]
@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/latency_histogram.h"
 #include "kairos/clock.h"
 #include "kairos/time.h"
 #include "kairos/tso_client.h"
@@ -76,46 +77,39 @@ Result<std::unique_ptr<kairos::TsoClient>> make_client(const Flags& f) {
   return kairos::TsoClient::connect(o);
 }
 
-// Per-call latencies in 100 ns bins up to 100 ms (the last bin holds everything above);
-// any thread may add.
-class LatencyHistogram {
+// Per-call latencies, recorded by any thread: each into its own histogram
+// (cli::LatencyHistogram is not thread-safe), merged once recording is over.
+class Latencies {
  public:
-  void add(Duration d) {
-    const auto bin = std::min<std::int64_t>(std::max<std::int64_t>(d.count(), 0) / kBinNs,
-                                            kBins - 1);
-    bins_[bin].fetch_add(1, std::memory_order_relaxed);
-    std::int64_t seen = max_ns_.load(std::memory_order_relaxed);
-    while (d.count() > seen && !max_ns_.compare_exchange_weak(seen, d.count())) {
-    }
+  void add(Duration d) { mine().record(d); }
+  // Precondition: no thread records any more.
+  kairos::cli::LatencyHistogram merged() {
+    std::lock_guard lock(mu_);
+    kairos::cli::LatencyHistogram all;
+    for (const auto& h : per_thread_) all.merge(*h);
+    return all;
   }
-  std::uint64_t total() const {
-    std::uint64_t n = 0;
-    for (const auto& b : bins_) n += b.load();
-    return n;
-  }
-  // The upper edge of the bin holding the p-quantile, in microseconds.
-  double quantile_us(double p) const {
-    const std::uint64_t n = total();
-    if (n == 0) return 0;
-    const auto rank = static_cast<std::uint64_t>(p * static_cast<double>(n - 1));
-    std::uint64_t below = 0;
-    for (std::size_t i = 0; i < bins_.size(); ++i) {
-      below += bins_[i].load();
-      if (below > rank) return static_cast<double>((i + 1) * kBinNs) / 1000.0;
-    }
-    return max_us();
-  }
-  double max_us() const { return static_cast<double>(max_ns_.load()) / 1000.0; }
 
  private:
-  static constexpr std::int64_t kBinNs = 100;
-  static constexpr std::int64_t kBins = 1'000'000;
-  std::vector<std::atomic<std::uint32_t>> bins_ = std::vector<std::atomic<std::uint32_t>>(kBins);
-  std::atomic<std::int64_t> max_ns_{0};
+  kairos::cli::LatencyHistogram& mine() {
+    thread_local std::uint64_t owner = 0;  // id_ of the Latencies `own` belongs to
+    thread_local kairos::cli::LatencyHistogram* own = nullptr;
+    if (owner != id_) {
+      std::lock_guard lock(mu_);
+      own = per_thread_.emplace_back(std::make_unique<kairos::cli::LatencyHistogram>()).get();
+      owner = id_;
+    }
+    return *own;
+  }
+
+  static inline std::atomic<std::uint64_t> next_id_{1};
+  const std::uint64_t id_ = next_id_++;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<kairos::cli::LatencyHistogram>> per_thread_;  // guarded by mu_
 };
 
 struct LoadResult {
-  LatencyHistogram latency;
+  Latencies latency;
   std::atomic<std::uint64_t> values{0};
   std::atomic<bool> failed{false};
 
@@ -302,14 +296,16 @@ int run_load(const Flags& f, kairos::TsoClient& client) {
     load_blocking(f, client, start, end, out);
   }
   const double secs = kairos::to_seconds(mono() - start);
-  const std::uint64_t calls = out.latency.total();
+  const kairos::cli::LatencyHistogram latency = out.latency.merged();
+  const auto us = [](Duration d) { return kairos::to_seconds(d) * 1e6; };
   std::printf(
       "kind=%s api=%s callers=%d count=%llu calls=%llu calls_per_s=%.0f values_per_s=%.0f "
       "p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f\n",
       f.kind.c_str(), f.api.c_str(), f.callers, static_cast<unsigned long long>(f.count),
-      static_cast<unsigned long long>(calls), static_cast<double>(calls) / secs,
-      static_cast<double>(out.values.load()) / secs, out.latency.quantile_us(0.5),
-      out.latency.quantile_us(0.99), out.latency.quantile_us(0.999), out.latency.max_us());
+      static_cast<unsigned long long>(latency.count()),
+      static_cast<double>(latency.count()) / secs,
+      static_cast<double>(out.values.load()) / secs, us(latency.quantile(0.5)),
+      us(latency.quantile(0.99)), us(latency.quantile(0.999)), us(latency.max()));
   return out.failed ? 1 : 0;
 }
 
