@@ -19,9 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kB64 =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 MonoTime mono() { return SystemClock::instance().monotonic(); }
 
 int remaining_ms(MonoTime deadline) {
@@ -111,43 +108,6 @@ Result<std::string> http_post(const std::string& endpoint, std::string_view path
   }
 }
 
-std::int64_t json_int(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) return 0;  // proto3 JSON omits zero values
-  if (it->is_string()) {
-    try {
-      return std::stoll(it->get<std::string>());
-    } catch (...) {
-      return 0;
-    }
-  }
-  return it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
-Result<EtcdKeyValue> parse_kv(const json& kv) {
-  EtcdKeyValue out;
-  if (auto v = kv.find("value"); v != kv.end() && v->is_string()) {
-    Result<std::string> value = base64_decode(v->get<std::string>());
-    if (!value.ok()) return value.status();
-    out.value = std::move(*value);
-  }
-  out.create_revision = json_int(kv, "create_revision");
-  out.mod_revision = json_int(kv, "mod_revision");
-  out.lease = json_int(kv, "lease");
-  return out;
-}
-
-// The first kv of a range response, or nullopt.
-Result<std::optional<EtcdKeyValue>> first_kv(const json& range) {
-  auto kvs = range.find("kvs");
-  if (kvs == range.end() || !kvs->is_array() || kvs->empty()) {
-    return std::optional<EtcdKeyValue>();
-  }
-  Result<EtcdKeyValue> kv = parse_kv((*kvs)[0]);
-  if (!kv.ok()) return kv.status();
-  return std::optional<EtcdKeyValue>(std::move(*kv));
-}
-
 json op_json(const EtcdOp& op) {
   if (op.put) {
     json put = {{"key", base64_encode(op.key)}, {"value", base64_encode(op.value)}};
@@ -158,50 +118,6 @@ json op_json(const EtcdOp& op) {
 }
 
 }  // namespace
-
-std::string base64_encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const std::uint32_t v = (static_cast<std::uint8_t>(in[i]) << 16) |
-                            (static_cast<std::uint8_t>(in[i + 1]) << 8) |
-                            static_cast<std::uint8_t>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kB64[(v >> s) & 63];
-  }
-  if (i < in.size()) {
-    std::uint32_t v = static_cast<std::uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<std::uint8_t>(in[i + 1]) << 8;
-    out += kB64[(v >> 18) & 63];
-    out += kB64[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-Result<std::string> base64_decode(std::string_view in) {
-  if (in.size() % 4 != 0) return Status::InvalidArgument("base64 length is not a multiple of 4");
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 4) {
-    std::uint32_t v = 0;
-    int pad = 0;
-    for (std::size_t k = 0; k < 4; ++k) {
-      const char c = in[i + k];
-      std::size_t d = 0;
-      if (c == '=' && i + 4 == in.size() && k >= 2) {
-        ++pad;
-      } else if (pad > 0 || (d = kB64.find(c)) == std::string_view::npos) {
-        return Status::InvalidArgument("bad base64 character");
-      }
-      v = (v << 6) | static_cast<std::uint32_t>(d);
-    }
-    out += static_cast<char>((v >> 16) & 0xff);
-    if (pad < 2) out += static_cast<char>((v >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(v & 0xff);
-  }
-  return out;
-}
 
 EtcdClient::EtcdClient(std::vector<std::string> endpoints, Duration timeout) : timeout_(timeout) {
   for (std::string& ep : endpoints) {
@@ -235,23 +151,19 @@ Result<json> EtcdClient::call(std::string_view path, const json& body) {
                                  resp.status().message());
       continue;
     }
-    json j = json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      last = Status::Unavailable("etcd " + endpoints_[i] + std::string(path) +
-                                 ": reply is not a JSON object");
+    Result<json> j = parse_etcd_json(resp->body);
+    if (!j.ok()) {
+      last = Status::Unavailable("etcd " + endpoints_[i] + std::string(path) + ": " +
+                                 j.status().message());
       continue;
     }
-    if (resp->status != 200 || j.contains("error")) {
-      std::string msg = "HTTP " + std::to_string(resp->status);
-      for (const char* field : {"error", "message"}) {
-        if (auto e = j.find(field); e != j.end() && e->is_string()) msg = e->get<std::string>();
-      }
+    if (std::optional<std::string> refusal = etcd_refusal(resp->status, *j)) {
       // etcd answered: a refusal is not a reason to try another member.
       current_.store(i);
-      return Status::Unavailable("etcd " + endpoints_[i] + std::string(path) + ": " + msg);
+      return Status::Unavailable("etcd " + endpoints_[i] + std::string(path) + ": " + *refusal);
     }
     current_.store(i);
-    return j;
+    return std::move(*j);
   }
   return last;
 }
@@ -260,17 +172,13 @@ Result<std::int64_t> EtcdClient::lease_grant(Duration ttl) {
   const auto secs = std::chrono::duration_cast<seconds>(ttl + milliseconds(999)).count();
   Result<json> j = call("/v3/lease/grant", {{"TTL", std::to_string(secs)}});
   if (!j.ok()) return j.status();
-  const std::int64_t id = json_int(*j, "ID");
-  if (id == 0) return Status::Unavailable("etcd lease grant returned no lease ID");
-  return id;
+  return decode_lease_grant(*j);
 }
 
 Result<Duration> EtcdClient::lease_keepalive(std::int64_t lease) {
   Result<json> j = call("/v3/lease/keepalive", {{"ID", std::to_string(lease)}});
   if (!j.ok()) return j.status();
-  auto result = j->find("result");
-  if (result == j->end() || !result->is_object()) return Duration(0);
-  return Duration(seconds(json_int(*result, "TTL")));
+  return decode_lease_keepalive(*j);
 }
 
 Status EtcdClient::lease_revoke(std::int64_t lease) {
@@ -281,7 +189,7 @@ Status EtcdClient::lease_revoke(std::int64_t lease) {
 Result<std::optional<EtcdKeyValue>> EtcdClient::get(std::string_view key) {
   Result<json> j = call("/v3/kv/range", {{"key", base64_encode(key)}});
   if (!j.ok()) return j.status();
-  return first_kv(*j);
+  return decode_range(*j);
 }
 
 Result<EtcdTxnResult> EtcdClient::txn(const std::vector<EtcdCompare>& compare,
@@ -310,21 +218,7 @@ Result<EtcdTxnResult> EtcdClient::txn(const std::vector<EtcdCompare>& compare,
   for (const EtcdOp& op : failure) body["failure"].push_back(op_json(op));
   Result<json> j = call("/v3/kv/txn", body);
   if (!j.ok()) return j.status();
-  EtcdTxnResult r;
-  if (auto ok = j->find("succeeded"); ok != j->end() && ok->is_boolean())
-    r.succeeded = ok->get<bool>();
-  if (auto h = j->find("header"); h != j->end() && h->is_object())
-    r.revision = json_int(*h, "revision");
-  if (auto resps = j->find("responses"); resps != j->end() && resps->is_array()) {
-    for (const json& op : *resps) {
-      auto range = op.find("response_range");
-      if (range == op.end()) continue;
-      Result<std::optional<EtcdKeyValue>> kv = first_kv(*range);
-      if (!kv.ok()) return kv.status();
-      r.ranges.push_back(std::move(*kv));
-    }
-  }
-  return r;
+  return decode_txn(*j);
 }
 
 }  // namespace kairos::tso

@@ -20,22 +20,9 @@
 
 #include "kairos/status.h"
 #include "kairos/time.h"
+#include "tso/etcd_reply.h"
 
 namespace kairos::tso {
-
-struct EtcdKeyValue {
-  std::string value;
-  std::int64_t create_revision = 0;
-  std::int64_t mod_revision = 0;
-  std::int64_t lease = 0;
-};
-
-struct EtcdTxnResult {
-  bool succeeded = false;
-  std::int64_t revision = 0;  // the store revision after the txn
-  // Values of the keys read by request_range operations, in order (nullopt: absent).
-  std::vector<std::optional<EtcdKeyValue>> ranges;
-};
 
 // One compare of a txn (all are EQUAL).
 struct EtcdCompare {
@@ -57,9 +44,6 @@ struct EtcdOp {
   std::string value;
   std::int64_t lease = 0;
 };
-
-std::string base64_encode(std::string_view bytes);
-Result<std::string> base64_decode(std::string_view text);
 
 class EtcdClient {
  public:
