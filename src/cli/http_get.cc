@@ -7,28 +7,12 @@
 #include <asio/write.hpp>
 
 namespace kairos::cli {
-namespace {
-
-constexpr std::size_t kMaxReplyBytes = 1 << 20;
-
-Result<HttpReply> parse_reply(const std::string& raw) {
-  const auto head_end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12 || head_end == std::string::npos) {
-    return Status::Internal("malformed HTTP reply from the daemon");
-  }
-  HttpReply reply;
-  reply.status = std::atoi(raw.substr(9, 3).c_str());
-  reply.body = raw.substr(head_end + 4);
-  return reply;
-}
-
-}  // namespace
 
 Result<HttpReply> http_get(const HostPort& server, const std::string& path, Duration timeout) {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + server.to_string() +
-                        "\r\nConnection: close\r\n\r\n";
+  std::string request =
+      "GET " + path + " HTTP/1.1\r\nHost: " + server.to_string() + "\r\nConnection: close\r\n\r\n";
   std::string raw;
   std::error_code result = asio::error::would_block;
   std::array<char, 4096> chunk{};
@@ -41,7 +25,7 @@ Result<HttpReply> http_get(const HostPort& server, const std::string& path, Dura
   std::function<void()> read_more = [&] {
     socket.async_read_some(asio::buffer(chunk), [&](const std::error_code& e, std::size_t n) {
       raw.append(chunk.data(), n);
-      if (raw.size() > kMaxReplyBytes) {
+      if (raw.size() > tso::kMaxHttpResponseBytes) {
         result = asio::error::message_size;
       } else if (e) {
         result = e == asio::error::eof ? std::error_code() : e;
@@ -72,7 +56,12 @@ Result<HttpReply> http_get(const HostPort& server, const std::string& path, Dura
     return Status::Unavailable("cannot reach the kairos daemon at " + server.to_string() + ": " +
                                result.message());
   }
-  return parse_reply(raw);
+  Result<HttpReply> reply = tso::parse_http_response(raw);
+  if (!reply.ok()) {
+    return Status::Unavailable("bad HTTP reply from " + server.to_string() + ": " +
+                               reply.status().message());
+  }
+  return reply;
 }
 
 }  // namespace kairos::cli

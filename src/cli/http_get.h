@@ -7,13 +7,12 @@
 #include "kairos/host_port.h"
 #include "kairos/status.h"
 #include "kairos/time.h"
+#include "tso/http_response.h"
 
 namespace kairos::cli {
 
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
+// Status code and body (de-chunked), read by the parser the etcd client uses.
+using HttpReply = tso::HttpResponse;
 
 // Unavailable when the daemon cannot be reached, DeadlineExceeded on timeout.
 Result<HttpReply> http_get(const HostPort& server, const std::string& path, Duration timeout);

@@ -3,10 +3,9 @@
 #include <cstdio>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.h"
 #include "cli/http_get.h"
+#include "daemon/status_reply.h"
 #include "kairos/clock.h"
 #include "kairos/host_port.h"
 
@@ -24,12 +23,11 @@ struct WaitSyncFlags {
 std::string not_synced_reason(const HostPort& server, std::optional<Duration> max_error) {
   Result<HttpReply> reply = http_get(server, "/status", std::chrono::seconds(2));
   if (!reply.ok()) return reply.status().message();
-  const nlohmann::json j = nlohmann::json::parse(reply->body, nullptr, false);
-  if (j.is_discarded() || !j.contains("synchronized") || !j.contains("error_bound_ns")) {
-    return "unexpected reply from the daemon";
-  }
-  if (!j["synchronized"].get<bool>()) return "not synchronized (" + j["status"].get<std::string>() + ")";
-  const Duration bound(j["error_bound_ns"].get<std::int64_t>());
+  if (reply->status != 200) return "the daemon answered HTTP " + std::to_string(reply->status);
+  Result<daemon::StatusReply> status = daemon::parse_status_reply(reply->body);
+  if (!status.ok()) return status.status().message();
+  if (!status->synchronized) return "not synchronized (" + status->status + ")";
+  const Duration bound = status->error_bound;
   if (max_error && bound > *max_error) {
     return "error bound " + format_duration(bound) + " > " + format_duration(*max_error);
   }

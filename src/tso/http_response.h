@@ -1,5 +1,5 @@
-// A parser for the HTTP/1.1 responses of etcd's JSON gateway (bytes from the network,
-// so strict and bounded: at most kMaxHttpResponseBytes, clear errors). It accepts a
+// A parser for HTTP/1.1 responses: etcd's JSON gateway's, and the daemon's status
+// endpoint's for the CLI (bytes from the network, so strict and bounded: at most kMaxHttpResponseBytes, clear errors). It accepts a
 // status line, headers, and a body framed by Content-Length, by chunked transfer coding,
 // or by the end of the connection (we always send `Connection: close`).
 //

@@ -48,6 +48,32 @@ else
 fi
 pass "wait-sync exits by the daemon's state ($synced)"
 
+# A status endpoint that answers JSON of the wrong shape (another program on the port, or
+# a daemon of another version): the clients name the field and exit 1, never abort.
+fake_port=$(free_tcp_port)
+python3 - "$fake_port" <<'PY' &
+import http.server, sys
+body = b'{"sources": 1, "synchronized": "yes", "error_bound_ns": 5}'
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+PY
+PIDS+=("$!")
+for _ in $(seq 50); do http_request "127.0.0.1:$fake_port" 'GET / HTTP/1.1\r\n\r\n' | grep -q 200 && break; sleep 0.1; done
+rc=0; "$KAIROS_BIN" status --http "127.0.0.1:$fake_port" 2>"$SCRATCH/shape.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "status against a wrong-shaped reply exit $rc, want 1"
+grep -q "'synchronized' is not a boolean" "$SCRATCH/shape.err" || fail "status message: $(cat "$SCRATCH/shape.err")"
+rc=0; "$KAIROS_BIN" wait-sync --http "127.0.0.1:$fake_port" --timeout 300ms --interval 100ms 2>"$SCRATCH/shape.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "wait-sync against a wrong-shaped reply exit $rc, want 1"
+grep -q "'synchronized' is not a boolean" "$SCRATCH/shape.err" || fail "wait-sync message: $(cat "$SCRATCH/shape.err")"
+pass "clients name the wrong field of a reply they cannot read"
+
 kill -TERM "$KAIROS_PID"; wait "$KAIROS_PID" || fail "daemon exit status"
 rc=0; "$KAIROS_BIN" status --http "$KAIROS_HTTP" --timeout 1s 2>"$SCRATCH/down.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "status against a stopped daemon exit $rc"
