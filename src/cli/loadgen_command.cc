@@ -276,7 +276,7 @@ int run_loadgen(const LoadgenFlags& f) {
                         {"latency_p99_of_sent_ns",
                          p99_sent ? nlohmann::json(p99_sent->count()) : nlohmann::json(nullptr)},
                         {"latency_max_ns", total.latency.max().count()}};
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("target %s, %d threads, %.1f s, offered %s\n", target->to_string().c_str(),
                 f.threads, f.duration_s,

@@ -25,7 +25,7 @@ void print(const TimeInterval& i, bool json) {
                         {"error_bound_ns", i.error_bound_ns()},
                         {"status", bounded_status_name(i.status)},
                         {"leap", i.leap}};
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return;
   }
   const auto utc = [](std::int64_t ns) { return format_unix_time(UnixTime(nanoseconds(ns))); };

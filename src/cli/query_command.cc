@@ -99,7 +99,7 @@ int run_query(const QueryFlags& f) {
                         {"root_delay_ns", r.root_delay.to_duration().count()},
                         {"root_dispersion_ns", r.root_dispersion.to_duration().count()},
                         {"version", r.version}};
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("server %s, stratum %u, refid %s, leap %s\n", server->to_string().c_str(),
                 r.stratum, refid.c_str(), leap_name(r.leap));

@@ -34,7 +34,7 @@ int run_seq_next(const SeqNextFlags& flags) {
   }
   if (flags.json) {
     nlohmann::json j = {{"name", flags.name}, {"first", range->first}, {"count", range->count}};
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   for (std::uint64_t i = 0; i < range->count; ++i) {

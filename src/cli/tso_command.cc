@@ -38,7 +38,7 @@ int run_tso_get(const TsoGetFlags& flags) {
                         {"physical_ms", hybrid_physical_ms(range->first)},
                         {"logical", hybrid_logical(range->first)},
                         {"physical_time", format_unix_time(hybrid_physical_time(range->first))}};
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   for (std::uint32_t i = 0; i < range->count; ++i) {

@@ -296,12 +296,15 @@ bool Daemon::ready() const {
 
 HttpResponse Daemon::handle_http(const std::string& path) const {
   if (path == "/status") {
+    // Strings may hold bytes that are not UTF-8 (a --file-source path from the command
+    // line): they are replaced, not thrown about.
     nlohmann::json j = status_json(snapshot_.load(), clock_.realtime(),
                                    sync_ ? sync_->sources() : std::vector<SourceReport>{}, ready());
     j["ntp_server"] = ntp_server_ ? ntp_server_json(ntp_server_->counters(),
                                                     ntp_server_->local_address().to_string())
                                   : nlohmann::json(nullptr);
-    return {200, "application/json", j.dump(2) + "\n"};
+    return {200, "application/json",
+            j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
   }
   if (path == "/healthz") return {200, "text/plain", "ok\n"};
   if (path == "/readyz") {

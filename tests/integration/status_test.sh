@@ -82,6 +82,19 @@ rc=0; "$KAIROS_BIN" wait-sync --http "$KAIROS_HTTP" --timeout 300ms --interval 1
 [ "$rc" -eq 1 ] || fail "wait-sync against a stopped daemon exit $rc"
 pass "clients report an unreachable daemon"
 
+# A source address that is not UTF-8 (a --file-source path from the command line) is
+# served as U+FFFD in /status, not thrown about (it used to abort the daemon).
+odd_dir=$SCRATCH/$(printf 'dir\xff')
+mkdir -p "$odd_dir"
+start_kairos odd --file-source "$odd_dir/stamp"
+reply=$(http_request "$KAIROS_HTTP" 'GET /status HTTP/1.1\r\n\r\n')
+grep -q "^HTTP/1.1 200" <<<"$reply" || fail "/status with a non-UTF-8 source: ${reply:0:200}"
+kill -0 "$KAIROS_PID" || fail "daemon died serving /status"
+"$KAIROS_BIN" status --http "$KAIROS_HTTP" --json >"$SCRATCH/odd.json" || fail "kairos status with a non-UTF-8 source"
+grep -q $'dir\xef\xbf\xbd/stamp' "$SCRATCH/odd.json" || fail "/status does not show U+FFFD: $(grep address "$SCRATCH/odd.json")"
+kill -TERM "$KAIROS_PID"; wait "$KAIROS_PID" || fail "daemon exit status"
+pass "a non-UTF-8 source address does not break /status"
+
 rc=0; "$KAIROS_BIN" serve --http-listen nonsense --state-dir "$SCRATCH/s" 2>"$SCRATCH/bad.err" || rc=$?
 [ "$rc" -eq 2 ] || fail "bad --http-listen exit $rc"
 grep -q -- "--http-listen" "$SCRATCH/bad.err" || fail "bad --http-listen message: $(cat "$SCRATCH/bad.err")"
