@@ -1,6 +1,7 @@
 #include "tso/grpc_server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -16,6 +17,8 @@ namespace kairos::tso {
 namespace {
 
 namespace pb = ::kairos::v1;
+
+constexpr int kMaxStreamsPerConnection = 100;
 
 // Followers name the leader so clients can go there directly.
 grpc::Status reply_error(grpc::ServerContextBase* ctx, const Status& s,
@@ -261,6 +264,12 @@ class GrpcTsoServer final : public TsoServer {
     builder.RegisterService(&seq_service_);
     builder.RegisterService(&oracle_service_.service());
     builder.SetMaxReceiveMessageSize(4096);  // requests are a few bytes
+    // Bounds on what one client can make us hold: threads for sequence calls, and streams
+    // per connection (HTTP/2 asks for at least 100; more wait for one to end).
+    grpc::ResourceQuota quota("kairos-tso");
+    quota.SetMaxThreads(options_.max_sequence_threads);
+    builder.SetResourceQuota(quota);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
     oracle_cq_ = builder.AddCompletionQueue();
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) {

@@ -35,6 +35,9 @@ struct TsoServerOptions {
   // thread costs tens of microseconds per round trip; polling costs CPU only while
   // requests keep coming within this gap.
   Duration busy_poll = microseconds(50);
+  // Threads gRPC may run sequence calls on (its synchronous pool): a call that finds them
+  // all busy (e.g. waiting for a slow store) fails at once with RESOURCE_EXHAUSTED.
+  int max_sequence_threads = 64;
 };
 
 class TsoServer {

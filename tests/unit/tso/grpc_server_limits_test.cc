@@ -1,0 +1,181 @@
+// What one client can make the gRPC server hold: sequence calls beyond the server's
+// threads fail at once with RESOURCE_EXHAUSTED instead of piling up threads, and the
+// server tells clients how many streams a connection may have open.
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kairos.grpc.pb.h"
+#include "kairos/clock.h"
+#include "tso/grpc_server.h"
+#include "unit/tso/test_stores.h"
+
+namespace kairos::tso {
+namespace {
+
+namespace pb = ::kairos::v1;
+
+// The server's may_serve hook: while closed, requests wait in it; counts them.
+class Gate {
+ public:
+  Status pass() {
+    std::unique_lock lock(mu_);
+    ++waiting_;
+    cv_.wait(lock, [&] { return open_; });
+    --waiting_;
+    return Status::Ok();
+  }
+  int waiting() {
+    std::lock_guard lock(mu_);
+    return waiting_;
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  int waiting_ = 0;
+};
+
+class GrpcServerLimits : public ::testing::Test {
+ protected:
+  static constexpr int kThreads = 4;
+
+  void SetUp() override {
+    ASSERT_TRUE(oracle_.recover(clock_.realtime()).ok());
+    Result<std::unique_ptr<TsoServer>> server =
+        TsoServer::start({.listen = "127.0.0.1:0",
+                          .now = [this] { return clock_.realtime(); },
+                          .leader_address = {},
+                          .may_serve = [this] { return gate_.pass(); },
+                          .max_sequence_threads = kThreads},
+                         oracle_, sequencer_);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+  }
+  void TearDown() override { gate_.open(); }
+
+  ManualClock clock_;
+  testing::MemoryStore store_;
+  TimestampOracle oracle_{store_, {}};
+  Sequencer sequencer_{store_, {}};
+  Gate gate_;
+  std::unique_ptr<TsoServer> server_;
+};
+
+TEST_F(GrpcServerLimits, SequenceCallsBeyondTheThreadLimitFailAtOnce) {
+  Gate& gate = gate_;
+  auto stub = pb::Sequencer::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  struct Call {
+    grpc::ClientContext ctx;
+    pb::NextResponse resp;
+    grpc::Status status;
+  };
+  constexpr int kCalls = 4 * kThreads;
+  grpc::CompletionQueue cq;
+  std::vector<std::unique_ptr<Call>> calls;
+  pb::NextRequest req;
+  req.set_name("limits");
+  req.set_count(1);
+  for (int i = 0; i < kCalls; ++i) {
+    auto& c = calls.emplace_back(std::make_unique<Call>());
+    c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    stub->AsyncNext(&c->ctx, req, &cq)->Finish(&c->resp, &c->status, c.get());
+  }
+  // Every call either waits in the gate, on a server thread, or has failed.
+  int exhausted = 0;
+  int done = 0;
+  while (done + gate.waiting() < kCalls) {
+    void* tag = nullptr;
+    bool ok = false;
+    if (cq.AsyncNext(&tag, &ok, std::chrono::system_clock::now() + std::chrono::milliseconds(10)) !=
+        grpc::CompletionQueue::GOT_EVENT) {
+      continue;  // not an assertion on time: we wait for either of two events
+    }
+    ++done;
+    const grpc::Status& st = static_cast<Call*>(tag)->status;
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
+    exhausted += st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  }
+  EXPECT_LE(gate.waiting(), kThreads);
+  EXPECT_GE(exhausted, kCalls - kThreads);
+
+  gate.open();  // the held calls are answered
+  while (done < kCalls) {
+    void* tag = nullptr;
+    bool ok = false;
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    ++done;
+    EXPECT_TRUE(static_cast<Call*>(tag)->status.ok());
+  }
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+// The HTTP/2 SETTINGS frame the server sends first carries SETTINGS_MAX_CONCURRENT_STREAMS
+// (id 3) = 100: a client's further streams on that connection wait for one to end.
+TEST_F(GrpcServerLimits, ConnectionsMayHoldAtMost100Streams) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  const timeval wait{10, 0};  // a server that says nothing fails the test, not hangs it
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait), 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(server_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  const std::string hello = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") +
+                            std::string("\0\0\0\x04\0\0\0\0\0", 9);  // empty SETTINGS
+  ASSERT_EQ(::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(hello.size()));
+  std::string in;
+  auto read_at_least = [&](std::size_t n) {
+    std::array<char, 4096> buf{};
+    while (in.size() < n) {
+      const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
+      if (got <= 0) return false;
+      in.append(buf.data(), static_cast<std::size_t>(got));
+    }
+    return true;
+  };
+  ASSERT_TRUE(read_at_least(9));
+  const std::size_t length = (static_cast<std::uint8_t>(in[0]) << 16) |
+                             (static_cast<std::uint8_t>(in[1]) << 8) |
+                             static_cast<std::uint8_t>(in[2]);
+  ASSERT_EQ(in[3], 0x04) << "the server's first frame is not SETTINGS";
+  ASSERT_TRUE(read_at_least(9 + length));
+  ::close(fd);
+  std::optional<std::uint32_t> max_streams;
+  for (std::size_t at = 9; at + 6 <= 9 + length; at += 6) {
+    const auto byte = [&](std::size_t i) {
+      return static_cast<std::uint32_t>(static_cast<std::uint8_t>(in[at + i]));
+    };
+    const std::uint32_t id = (byte(0) << 8) | byte(1);
+    const std::uint32_t value = (byte(2) << 24) | (byte(3) << 16) | (byte(4) << 8) | byte(5);
+    if (id == 3) max_streams = value;
+  }
+  EXPECT_EQ(max_streams, 100u);
+}
+
+}  // namespace
+}  // namespace kairos::tso
