@@ -29,6 +29,7 @@
 
 #include "kairos.grpc.pb.h"
 #include "kairos/clock.h"
+#include "kairos/host_port.h"
 #include "tso/async_sequence_queue.h"
 #include "tso/sequence_combiner.h"
 #include "tso/status_mapping.h"
@@ -566,8 +567,11 @@ class GrpcTsoClient final : public TsoClient {
 Result<std::unique_ptr<TsoClient>> TsoClient::connect(TsoClientOptions options) {
   if (options.endpoints.empty()) return Status::InvalidArgument("no TSO endpoints given");
   for (const std::string& ep : options.endpoints) {
-    if (ep.empty() || ep.find(':') == std::string::npos) {
-      return Status::InvalidArgument("endpoint '" + ep + "' is not HOST:PORT");
+    // A port gRPC would wrap (99999 is 34463 to it) or leave out must not reach it.
+    Result<HostPort> hp = parse_host_port(ep, 0);
+    if (!hp.ok()) return hp.status().WithContext("endpoint");
+    if (hp->port == 0) {
+      return Status::InvalidArgument("endpoint '" + ep + "' needs a port from 1 to 65535");
     }
   }
   if (options.timeout <= Duration(0)) return Status::InvalidArgument("timeout must be positive");

@@ -121,7 +121,20 @@ TEST(TsoClient, OptionsAreChecked) {
   o.endpoints = {};
   EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
   o.endpoints = {"nohostport"};
-  EXPECT_NE(TsoClient::connect(o).status().message().find("not HOST:PORT"), std::string::npos);
+  EXPECT_EQ(TsoClient::connect(o).status().message(),
+            "endpoint 'nohostport' needs a port from 1 to 65535");
+  // gRPC would dial 99999 as port 34463 and an empty port as 0: refused here instead.
+  o.endpoints = {"127.0.0.1:1", "127.0.0.1:99999"};
+  EXPECT_EQ(TsoClient::connect(o).status().message(),
+            "endpoint: port must be a number from 0 to 65535 in '127.0.0.1:99999'");
+  o.endpoints = {"[::1]:"};
+  EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
+  o.endpoints = {"127.0.0.1:0"};
+  EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
+  o.endpoints = {"x y:1"};
+  EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
+  o.endpoints = {"[::1]:11190", "localhost:11190"};
+  EXPECT_TRUE(TsoClient::connect(o).ok());
 }
 
 }  // namespace
