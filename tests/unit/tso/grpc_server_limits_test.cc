@@ -9,16 +9,15 @@
 #include <unistd.h>
 
 #include <array>
-#include <condition_variable>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "kairos.grpc.pb.h"
 #include "kairos/clock.h"
 #include "tso/grpc_server.h"
+#include "unit/tso/gate.h"
 #include "unit/tso/test_stores.h"
 
 namespace kairos::tso {
@@ -26,38 +25,12 @@ namespace {
 
 namespace pb = ::kairos::v1;
 
-// The server's may_serve hook: while closed, requests wait in it; counts them.
-class Gate {
- public:
-  Status pass() {
-    std::unique_lock lock(mu_);
-    ++waiting_;
-    cv_.wait(lock, [&] { return open_; });
-    --waiting_;
-    return Status::Ok();
-  }
-  int waiting() {
-    std::lock_guard lock(mu_);
-    return waiting_;
-  }
-  void open() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-  int waiting_ = 0;
-};
-
 class GrpcServerLimits : public ::testing::Test {
  protected:
   static constexpr int kThreads = 4;
 
   void SetUp() override {
+    gate_.close();
     ASSERT_TRUE(oracle_.recover(clock_.realtime()).ok());
     Result<std::unique_ptr<TsoServer>> server =
         TsoServer::start({.listen = "127.0.0.1:0",
@@ -75,12 +48,12 @@ class GrpcServerLimits : public ::testing::Test {
   testing::MemoryStore store_;
   TimestampOracle oracle_{store_, {}};
   Sequencer sequencer_{store_, {}};
-  Gate gate_;
+  testing::Gate gate_;
   std::unique_ptr<TsoServer> server_;
 };
 
 TEST_F(GrpcServerLimits, SequenceCallsBeyondTheThreadLimitFailAtOnce) {
-  Gate& gate = gate_;
+  testing::Gate& gate = gate_;
   auto stub = pb::Sequencer::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
   struct Call {

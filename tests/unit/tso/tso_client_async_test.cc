@@ -15,6 +15,7 @@
 #include "kairos/tso_client.h"
 #include "tso/grpc_server.h"
 #include "unit/tso/closed_loops.h"
+#include "unit/tso/gate.h"
 #include "unit/tso/test_stores.h"
 
 namespace kairos::tso {
@@ -22,6 +23,7 @@ namespace {
 
 using testing::Caller;
 using testing::Done;
+using testing::Gate;
 using testing::run_closed_loops;
 
 // Collects the results of `expected` callbacks; wait() returns when all arrived.
@@ -58,38 +60,6 @@ class Results {
   std::condition_variable cv_;
   std::vector<std::size_t> order_;
   std::vector<std::optional<Result<Range>>> results_;
-};
-
-// A latch the server's may_serve hook waits on: while closed, requests hang in the server.
-class Gate {
- public:
-  Status pass() {
-    std::unique_lock lock(mu_);
-    ++waiting_;
-    cv_.notify_all();
-    cv_.wait(lock, [&] { return open_; });
-    --waiting_;
-    return Status::Ok();
-  }
-  void wait_for_a_request() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return waiting_ > 0; });
-  }
-  void open() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void close() {
-    std::lock_guard lock(mu_);
-    open_ = false;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = true;
-  int waiting_ = 0;
 };
 
 class TsoClientAsync : public ::testing::Test {
