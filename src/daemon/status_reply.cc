@@ -63,9 +63,8 @@ class FieldReader {
     if (it == obj_.end() || it->is_null()) return nullptr;
     return object(key);
   }
-  std::string path(const char* key) const { return where_ + key; }
-
  private:
+  std::string path(const char* key) const { return where_ + key; }
   const json* find(const char* key, bool (json::*is)() const noexcept, const char* type) {
     if (!error_.ok()) return nullptr;
     auto it = obj_.find(key);
