@@ -10,7 +10,9 @@
 #     64 async callers, the same closed loop on a bare gRPC client (bench/bare_tso_client:
 #     no library, no work per call), sending as the library does (blocking API, 2 messages
 #     in flight), reported as library / bare, and on gRPC's async API polling without
-#     sleeping (1 message in flight): about the most 64 callers get from gRPC here;
+#     sleeping (1 message in flight): about the most 64 callers get from gRPC here; then
+#     both again against a second server on a Unix socket (--grpc-listen unix:PATH), the
+#     transport for clients on the server's host;
 #  2. p99 latency per call at half the measured rate: async (open loop, paced every 100 us,
 #     at most 64 calls outstanding) and blocking (64 threads, each paced); and at
 #     1,000,000 timestamps/s (half the 2M/s target) drawn TSO_BENCH_COUNT per call;
@@ -35,7 +37,9 @@ command -v sqlite3 >/dev/null || { echo "sqlite3 not installed" >&2; exit 1; }
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/kairos-tso-bench.XXXXXX")
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$scratch"; }
+unix_server=""
+stop() { if [ -n "$1" ]; then kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; fi; }
+cleanup() { stop "$unix_server"; stop "$server"; rm -rf "$scratch"; }
 trap cleanup EXIT
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 ep=127.0.0.1:$port
@@ -53,6 +57,17 @@ bare=$(taskset -c 0 "$BARE" --grpc "$ep" --callers 64 --duration "$DURATION")
 echo "bare gRPC client, 64 callers, 1 per call:  $bare"
 bare_poll=$(taskset -c 0 "$BARE" --grpc "$ep" --callers 64 --in-flight 1 --busy-poll 200us --duration "$DURATION")
 echo "the same, polling, 1 message in flight:    $bare_poll"
+uep=unix:$scratch/tso.sock
+setpriv --bounding-set -sys_time -- taskset -c 1 "$KAIROS" serve --state-dir "$scratch/unix-state" --ntp-listen off --http-listen off \
+  --shm-name off --grpc-listen "$uep" --log-level warn >"$scratch/unix-serve.log" 2>&1 &
+unix_server=$!
+for _ in $(seq 100); do "$KAIROS" tso get --grpc "$uep" --timeout 100ms >/dev/null 2>&1 && break; sleep 0.05; done
+tsu=$(taskset -c 0 "$LOAD" load --grpc "$uep" --kind ts --api async --callers 64 --count 1 --duration "$DURATION")
+echo "on a Unix socket, 64 async callers:        $tsu"
+bare_poll_u=$(taskset -c 0 "$BARE" --grpc "$uep" --callers 64 --in-flight 1 --busy-poll 200us --duration "$DURATION")
+echo "on a Unix socket, bare client polling:     $bare_poll_u"
+stop "$unix_server"
+unix_server=""
 arate=$(field calls_per_s <<<"$tsa")
 ahalf=$(python3 -c "print(int($arate/2))")
 tsah=$(load --kind ts --api async --callers 64 --count 1 --duration "$DURATION" --rate "$ahalf")
@@ -99,12 +114,15 @@ python3 - "$ts_rate" "$tsn_rate" "$seq_rate" "$sqlite_rate" "$(field p99_us <<<"
   "$(field values_per_s <<<"$tsm")" "$(field p99_us <<<"$tsm")" \
   "$(field values_per_s <<<"$tsa")" "$(field values_per_s <<<"$tsah")" "$(field p99_us <<<"$tsah")" \
   "$(field values_per_s <<<"$tsw")" "$WIDE" "$(field values_per_s <<<"$seqa")" \
-  "$(field calls_per_s <<<"$bare")" "$(field calls_per_s <<<"$bare_poll")" <<'PY'
+  "$(field calls_per_s <<<"$bare")" "$(field calls_per_s <<<"$bare_poll")" \
+  "$(field values_per_s <<<"$tsu")" "$(field calls_per_s <<<"$bare_poll_u")" <<'PY'
 import sys
-ts, tsn, seq, sqlite, p99, count, m_rate, m_p99, a, ah, ah_p99, w, wide, seqa, bare, bare_poll = map(float, sys.argv[1:])
+(ts, tsn, seq, sqlite, p99, count, m_rate, m_p99, a, ah, ah_p99, w, wide, seqa, bare, bare_poll,
+ unix, unix_bare_poll) = map(float, sys.argv[1:])
 print(f"SUMMARY timestamps/s (64 async callers, 1 per call) {a:,.0f} = {a/2e6:.3f} x the 2,000,000/s target")
 print(f"SUMMARY the same 64 callers on a bare gRPC client (no library) {bare:,.0f}/s: library / bare = {a/bare:.2f}")
 print(f"SUMMARY the bare client polling, 1 message in flight {bare_poll:,.0f}/s = {bare_poll/2e6:.3f} x the target")
+print(f"SUMMARY on a Unix socket: 64 async callers {unix:,.0f}/s = {unix/2e6:.3f} x the target; bare client polling {unix_bare_poll:,.0f}/s")
 print(f"SUMMARY p99 per call at half that rate ({ah:,.0f}/s reached, async, open loop) {ah_p99:.0f} us (target < 1000 us)")
 print(f"SUMMARY timestamps/s ({wide:.0f} async callers, 1 per call) {w:,.0f} = {w/2e6:.3f} x the 2,000,000/s target")
 print(f"SUMMARY timestamps/s (64 blocking threads, 1 per call) {ts:,.0f} = {ts/2e6:.3f} x the 2,000,000/s target")

@@ -45,7 +45,8 @@
 namespace kairos {
 
 struct TsoClientOptions {
-  // "HOST:PORT" of every node of the cluster (any order; the client finds the leader).
+  // "HOST:PORT" of every node of the cluster (any order; the client finds the leader), or
+  // "unix:PATH" for a node serving on a Unix socket of this host.
   std::vector<std::string> endpoints = {"127.0.0.1:11190"};
   Duration timeout = seconds(5);               // per call, retries included
   Duration initial_backoff = milliseconds(5);  // first wait before a retry, then doubles

@@ -214,8 +214,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--sim-clock-drift-ppm", flags->sim_clock_drift_ppm,
                   "TESTING ONLY: act as if the system clock drifted this many ppm (+ = fast)");
   cmd->add_option("--grpc-listen", flags->grpc_listen,
-                  "HOST:PORT for the gRPC API (timestamp oracle, sequencer), or 'off'.\n"
-                  "Default: 127.0.0.1:11190 (config key grpc_listen)");
+                  "HOST:PORT for the gRPC API (timestamp oracle, sequencer), unix:PATH for a\n"
+                  "Unix socket (local clients only; its file mode decides who connects), or\n"
+                  "'off'. Default: 127.0.0.1:11190 (config key grpc_listen)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 

@@ -1,5 +1,5 @@
 // Flags shared by the subcommands that talk to a kairos TSO (`kairos seq`, `kairos tso`):
-// --grpc (one or more comma-separated HOST:PORT) and --timeout.
+// --grpc (one or more comma-separated HOST:PORT or unix:PATH) and --timeout.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -17,8 +17,9 @@ struct TsoClientFlags {
 
   void add_to(CLI::App* cmd) {
     cmd->add_option("--grpc", grpc,
-                    "HOST:PORT of the kairos gRPC API; several comma-separated for a cluster\n"
-                    "(the client finds the leader). Default: 127.0.0.1:11190");
+                    "HOST:PORT of the kairos gRPC API, or unix:PATH for a Unix socket; several\n"
+                    "comma-separated for a cluster (the client finds the leader).\n"
+                    "Default: 127.0.0.1:11190");
     cmd->add_option("--timeout", timeout,
                     "How long to keep trying (retries and failover included), e.g. 2s. "
                     "Default: 5s");

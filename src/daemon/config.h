@@ -77,7 +77,7 @@ struct Config {
   // Top-level keys.
   std::filesystem::path state_dir;  // empty: $XDG_STATE_HOME/kairos or ~/.local/state/kairos
   std::string log_level = "info";   // trace, debug, info, warn, error, critical, off
-  std::string grpc_listen = "127.0.0.1:11190";  // HOST:PORT of the gRPC API, or "off"
+  std::string grpc_listen = "127.0.0.1:11190";  // HOST:PORT or unix:PATH of gRPC, or "off"
   TsoConfig tso;  // [tso]
   NtpConfig ntp;
   HttpConfig http;

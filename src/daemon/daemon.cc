@@ -249,8 +249,12 @@ Status Daemon::start_tso() {
       tso::TsoServer::start(std::move(server_options), *oracle_, *sequencer_);
   if (!server.ok()) return server.status();
   tso_server_ = std::move(*server);
-  spdlog::info("tso: gRPC listening on port {} ({}), store {}, window {}", tso_server_->port(),
-               config_.grpc_listen, tso_store_->describe(), format_duration(c.window));
+  const std::string where =
+      config_.grpc_listen.starts_with("unix:")
+          ? config_.grpc_listen
+          : fmt::format("{} (port {})", config_.grpc_listen, tso_server_->port());
+  spdlog::info("tso: gRPC listening on {}, store {}, window {}", where, tso_store_->describe(),
+               format_duration(c.window));
   if (c.store == "etcd") {
     tso::EtcdElectionOptions election{
         .prefix = c.etcd_prefix,

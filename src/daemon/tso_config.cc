@@ -1,6 +1,6 @@
 #include "daemon/tso_config.h"
 
-#include <charconv>
+#include "tso/grpc_address.h"
 
 namespace kairos::daemon {
 
@@ -38,7 +38,8 @@ Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
   for (const std::string& ep : out.etcd_endpoints) {
     std::string_view hostport = ep;
     if (hostport.starts_with("http://")) hostport.remove_prefix(7);
-    if (Status s = validate_grpc_listen(hostport); !s.ok() || hostport == "off") {
+    Result<tso::GrpcAddress> a = tso::parse_grpc_address(hostport, tso::GrpcAddressUse::kConnect);
+    if (!a.ok() || a->is_unix()) {
       return t.error("etcd_endpoints", "'" + ep + "' is not HOST:PORT");
     }
   }
@@ -52,27 +53,16 @@ Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
   }
   if (Status s = t.get_string("advertise", out.advertise); !s.ok()) return s;
   if (!out.advertise.empty()) {
-    if (Status s = validate_grpc_listen(out.advertise); !s.ok() || out.advertise == "off") {
-      return t.error("advertise", "'" + out.advertise + "' is not HOST:PORT");
-    }
+    Result<tso::GrpcAddress> a =
+        tso::parse_grpc_address(out.advertise, tso::GrpcAddressUse::kConnect);
+    if (!a.ok()) return t.error("advertise", a.status().message());
   }
   return t.finish();
 }
 
 Status validate_grpc_listen(std::string_view listen) {
   if (listen == "off") return Status::Ok();
-  const std::size_t colon = listen.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return Status::InvalidArgument("'" + std::string(listen) + "' is not HOST:PORT (or \"off\")");
-  }
-  const std::string_view port = listen.substr(colon + 1);
-  unsigned value = 0;
-  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value > 65535) {
-    return Status::InvalidArgument("port '" + std::string(port) + "' of '" + std::string(listen) +
-                                   "' is not in 0..65535");
-  }
-  return Status::Ok();
+  return tso::parse_grpc_address(listen, tso::GrpcAddressUse::kListen).status();
 }
 
 }  // namespace kairos::daemon

@@ -28,13 +28,13 @@ struct TsoConfig {
   std::vector<std::string> etcd_endpoints = {"127.0.0.1:2379"};  // HOST:PORT of members
   std::string etcd_prefix = "/kairos/tso/";  // leader key and marks live under it
   Duration etcd_lease_ttl = seconds(2);      // leader lease; failover takes about this
-  std::string advertise;                     // address clients reach us at ("": grpc_listen)
+  std::string advertise;  // HOST:PORT or unix:PATH clients reach us at ("": grpc_listen)
 };
 
 // Reads the [tso] table (may be absent) into `out`, checking ranges.
 Status parse_tso_config(ConfigTable& tso, TsoConfig& out);
 
-// "off", or HOST:PORT with a port in 0..65535 ("[::1]:11190" for IPv6).
+// "off", HOST:PORT with a port in 0..65535 ("[::1]:11190" for IPv6), or unix:PATH.
 Status validate_grpc_listen(std::string_view listen);
 
 }  // namespace kairos::daemon

@@ -11,7 +11,9 @@
 
 #include "kairos.grpc.pb.h"
 #include "kairos/clock.h"
+#include "tso/grpc_address.h"
 #include "tso/status_mapping.h"
+#include "tso/unix_socket_path.h"
 
 namespace kairos::tso {
 namespace {
@@ -259,8 +261,13 @@ class GrpcTsoServer final : public TsoServer {
   ~GrpcTsoServer() override { shutdown(); }
 
   Status start() {
+    Result<GrpcAddress> address = parse_grpc_address(options_.listen, GrpcAddressUse::kListen);
+    if (!address.ok()) return address.status().WithContext("gRPC listen address");
+    if (address->is_unix()) {
+      if (Status s = check_unix_socket_unused(address->unix_path); !s.ok()) return s;
+    }
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(address->target(), grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&seq_service_);
     builder.RegisterService(&oracle_service_.service());
     builder.SetMaxReceiveMessageSize(4096);  // requests are a few bytes
@@ -295,6 +302,7 @@ class GrpcTsoServer final : public TsoServer {
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     // After the server: its streams' last completions still reach the queue.
     oracle_service_.stop_starting_ops();
+    if (!oracle_cq_) return;  // start failed before building the server
     oracle_cq_->Shutdown();
     if (oracle_thread_.joinable()) {
       oracle_thread_.join();

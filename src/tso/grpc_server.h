@@ -21,7 +21,9 @@
 namespace kairos::tso {
 
 struct TsoServerOptions {
-  std::string listen = "127.0.0.1:11190";  // HOST:PORT; port 0 picks a free port
+  // HOST:PORT (port 0 picks a free port) or unix:PATH (refused while another process
+  // serves on PATH; a socket file left by a killed server is replaced).
+  std::string listen = "127.0.0.1:11190";
   // The node's disciplined time, read once per request (the daemon passes its clock).
   std::function<UnixTime()> now;
   // The leader's gRPC address when this node is a follower ("" when unknown or leader);
@@ -46,7 +48,7 @@ class TsoServer {
   static Result<std::unique_ptr<TsoServer>> start(TsoServerOptions options, TimestampOracle& oracle,
                                                   Sequencer& sequencer);
   virtual ~TsoServer() = default;
-  // The bound port (useful with port 0).
+  // The bound TCP port (useful with port 0); gRPC's 1 on a Unix socket.
   virtual int port() const = 0;
   // Stops accepting, cancels streams, joins threads. Idempotent; the destructor calls it.
   virtual void shutdown() = 0;

@@ -29,8 +29,8 @@
 
 #include "kairos.grpc.pb.h"
 #include "kairos/clock.h"
-#include "kairos/host_port.h"
 #include "tso/async_sequence_queue.h"
+#include "tso/grpc_address.h"
 #include "tso/sequence_combiner.h"
 #include "tso/status_mapping.h"
 
@@ -568,11 +568,8 @@ Result<std::unique_ptr<TsoClient>> TsoClient::connect(TsoClientOptions options) 
   if (options.endpoints.empty()) return Status::InvalidArgument("no TSO endpoints given");
   for (const std::string& ep : options.endpoints) {
     // A port gRPC would wrap (99999 is 34463 to it) or leave out must not reach it.
-    Result<HostPort> hp = parse_host_port(ep, 0);
-    if (!hp.ok()) return hp.status().WithContext("endpoint");
-    if (hp->port == 0) {
-      return Status::InvalidArgument("endpoint '" + ep + "' needs a port from 1 to 65535");
-    }
+    Result<tso::GrpcAddress> address = tso::parse_grpc_address(ep, tso::GrpcAddressUse::kConnect);
+    if (!address.ok()) return address.status().WithContext("endpoint");
   }
   if (options.timeout <= Duration(0)) return Status::InvalidArgument("timeout must be positive");
   if (options.max_batch < 1) return Status::InvalidArgument("max_batch must be at least 1");

@@ -92,3 +92,40 @@ rc=0
 [ "$rc" -eq 1 ] && grep -q "tso.hwm: line 1: expected the header" "$SCRATCH/corrupt.log" ||
   fail "corrupt tso.hwm: rc $rc, $(cat "$SCRATCH/corrupt.log")"
 pass "a corrupt high-water-mark file stops the daemon with a clear error"
+
+# On a Unix socket: local clients are served; a second daemon on the live path is refused
+# (gRPC alone would take the path over); the socket file a killed daemon leaves is replaced
+# when it restarts, and a clean stop removes it.
+sock=unix:$SCRATCH/tso.sock
+serve_off() { "$KAIROS_BIN" serve --ntp-listen off --http-listen off --shm-name off "$@"; }
+start_unix() {
+  log=$SCRATCH/unix.$1.log
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --state-dir "$SCRATCH/ustate" --ntp-listen off \
+    --http-listen off --shm-name off --grpc-listen "$sock" >"$log" 2>&1 &
+  serve_pid=$!
+  PIDS+=("$serve_pid")
+  wait_for_log "$log" "gRPC listening on $sock"
+}
+start_unix 1
+before=$("$KAIROS_BIN" tso get --grpc "$sock") || fail "tso get over $sock"
+[ "$("$KAIROS_BIN" seq next --grpc "$sock" --name local)" = 1 ] || fail "seq next over $sock"
+rc=0
+serve_off --state-dir "$SCRATCH/ustate2" --grpc-listen "$sock" >"$SCRATCH/unix.dup.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && grep -q "another process is serving on $sock" "$SCRATCH/unix.dup.log" ||
+  fail "second daemon on a live socket: rc $rc, $(cat "$SCRATCH/unix.dup.log")"
+"$KAIROS_BIN" tso get --grpc "$sock" --timeout 2s >/dev/null || fail "the first daemon lost its socket"
+kill -KILL "$serve_pid"
+wait "$serve_pid" 2>/dev/null || true
+[ -S "$SCRATCH/tso.sock" ] || fail "a killed daemon's socket file is expected to stay"
+start_unix 2
+after=$("$KAIROS_BIN" tso get --grpc "$sock") || fail "tso get after a restart on $sock"
+printf '%s\n%s\n' "$before" "$after" | sort -C -u -n || fail "after a restart $after <= $before"
+kill -TERM "$serve_pid"
+wait "$serve_pid" || fail "serve on $sock did not stop cleanly"
+[ ! -e "$SCRATCH/tso.sock" ] || fail "a clean stop left the socket file"
+pass "unix socket: served, not taken over, replaced after SIGKILL, removed on stop"
+rc=0
+serve_off --state-dir "$SCRATCH/ustate" --grpc-listen "unix:" >"$SCRATCH/unix.bad.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && grep -q "empty socket path in 'unix:'" "$SCRATCH/unix.bad.log" ||
+  fail "--grpc-listen unix: gave rc $rc, $(cat "$SCRATCH/unix.bad.log")"
+pass "--grpc-listen unix: (no path): $(cat "$SCRATCH/unix.bad.log")"

@@ -41,9 +41,11 @@ TEST(TsoConfig, BadValuesNameTheKeyAndLine) {
   EXPECT_EQ(error("[tso]\nbusy_poll = \"20ms\"\n"),
             "k.toml:2: tso.busy_poll: must be between 0 (off) and 10ms");
   EXPECT_EQ(error("[tso]\nwindw = \"1s\"\n"), "k.toml:2: unknown key 'tso.windw'");
-  EXPECT_NE(error("grpc_listen = \"localhost\"\n").find("not HOST:PORT"), std::string::npos);
-  EXPECT_NE(error("grpc_listen = \"127.0.0.1:70000\"\n").find("not in 0..65535"),
-            std::string::npos);
+  EXPECT_EQ(error("grpc_listen = \"localhost\"\n"),
+            "k.toml:1: grpc_listen: 'localhost' needs a port from 0 to 65535 (HOST:PORT or "
+            "unix:PATH)");
+  EXPECT_EQ(error("grpc_listen = \"127.0.0.1:70000\"\n"),
+            "k.toml:1: grpc_listen: port must be a number from 0 to 65535 in '127.0.0.1:70000'");
 }
 
 TEST(TsoConfig, EtcdKeys) {
@@ -71,6 +73,20 @@ TEST(TsoConfig, GrpcListen) {
   EXPECT_FALSE(validate_grpc_listen(":80").ok());
   EXPECT_FALSE(validate_grpc_listen("host:").ok());
   EXPECT_FALSE(validate_grpc_listen("host:8x").ok());
+  EXPECT_FALSE(validate_grpc_listen("host").ok());  // a port must be written
+  EXPECT_TRUE(validate_grpc_listen("unix:/run/kairos/tso.sock").ok());
+  EXPECT_EQ(validate_grpc_listen("unix:").message(), "empty socket path in 'unix:'");
+}
+
+TEST(TsoConfig, EtcdIsReachedOverTcpAndAdvertiseMayBeAUnixSocket) {
+  auto error = [](const char* text) { return parse_config(text, "k.toml").status().message(); };
+  EXPECT_NE(error("[tso]\netcd_endpoints = [\"unix:/run/etcd.sock\"]\n").find("not HOST:PORT"),
+            std::string::npos);
+  EXPECT_NE(error("[tso]\nadvertise = \"127.0.0.1:0\"\n").find("needs a port from 1"),
+            std::string::npos);
+  Result<Config> c = parse_config("[tso]\nadvertise = \"unix:/run/kairos/tso.sock\"\n", "k.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tso.advertise, "unix:/run/kairos/tso.sock");
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // The gRPC service and the batching client together, in one process over loopback; the
 // fixture's tests run with the oracle thread sleeping between completions and busy-polling.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <set>
 #include <thread>
 #include <vector>
@@ -122,7 +124,7 @@ TEST(TsoClient, OptionsAreChecked) {
   EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
   o.endpoints = {"nohostport"};
   EXPECT_EQ(TsoClient::connect(o).status().message(),
-            "endpoint 'nohostport' needs a port from 1 to 65535");
+            "endpoint: 'nohostport' needs a port from 1 to 65535 (HOST:PORT or unix:PATH)");
   // gRPC would dial 99999 as port 34463 and an empty port as 0: refused here instead.
   o.endpoints = {"127.0.0.1:1", "127.0.0.1:99999"};
   EXPECT_EQ(TsoClient::connect(o).status().message(),
@@ -133,8 +135,59 @@ TEST(TsoClient, OptionsAreChecked) {
   EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
   o.endpoints = {"x y:1"};
   EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
-  o.endpoints = {"[::1]:11190", "localhost:11190"};
+  o.endpoints = {"unix:"};
+  EXPECT_EQ(TsoClient::connect(o).status().message(), "endpoint: empty socket path in 'unix:'");
+  o.endpoints = {"[::1]:11190", "localhost:11190", "unix:/run/kairos/tso.sock"};
   EXPECT_TRUE(TsoClient::connect(o).ok());
+}
+
+// A server on a Unix socket serves the client library; a second server on the same path is
+// refused while the first lives (gRPC alone would take the path over), and the path is
+// free again once the first has stopped.
+TEST(GrpcUnixSocket, ServesAndIsNotTakenOver) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("kairos-grpc-uds-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string listen = "unix:" + (dir / "tso.sock").string();
+  ManualClock clock;
+  testing::MemoryStore store;
+  TimestampOracle oracle{store, {}};
+  Sequencer sequencer{store, {}};
+  ASSERT_TRUE(oracle.recover(clock.realtime()).ok());
+  const TsoServerOptions options{.listen = listen,
+                                 .now = [&] { return clock.realtime(); },
+                                 .leader_address = {},
+                                 .may_serve = {}};
+  Result<std::unique_ptr<TsoServer>> first = TsoServer::start(options, oracle, sequencer);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+
+  TsoClientOptions client_options;
+  client_options.endpoints = {listen};
+  client_options.timeout = seconds(5);
+  Result<std::unique_ptr<TsoClient>> client = TsoClient::connect(client_options);
+  ASSERT_TRUE(client.ok());
+  Result<TimestampRange> ts = (*client)->get_timestamps(3);
+  ASSERT_TRUE(ts.ok()) << ts.status().ToString();
+  EXPECT_EQ(ts->count, 3u);
+  Result<SequenceRange> seq = (*client)->next_sequence("orders", 2);
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  EXPECT_EQ(seq->first, 1u);
+
+  Result<std::unique_ptr<TsoServer>> second = TsoServer::start(options, oracle, sequencer);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().message(), "another process is serving on " + listen);
+  Result<TimestampRange> still = (*client)->get_timestamps(1);
+  ASSERT_TRUE(still.ok()) << still.status().ToString();
+  EXPECT_GT(still->first, ts->first + 2);
+
+  client->reset();  // no open stream to wait for
+  (*first)->shutdown();
+  Result<std::unique_ptr<TsoServer>> third = TsoServer::start(options, oracle, sequencer);
+  EXPECT_TRUE(third.ok()) << third.status().ToString();
+  third->reset();
+  first->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
