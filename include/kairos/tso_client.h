@@ -22,7 +22,8 @@
 // a thread wake-up, an async one does not).
 //
 // Failures: a call retries on UNAVAILABLE (server down, not the leader, failover) with
-// exponential backoff, trying the leader the server names, else the next endpoint, until
+// exponential backoff, trying the leader the server names, else the next endpoint, and on
+// RESOURCE_EXHAUSTED (a busy server) with the same backoff on the same endpoint, until
 // `timeout` has passed since the call began; then it returns the last error. Bad requests
 // (count 0, over the server's limit, bad name) and a refusing oracle (clock behind its
 // window) fail at once with the server's message.

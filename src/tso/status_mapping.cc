@@ -43,6 +43,8 @@ Status from_grpc(const grpc::Status& s) {
                                                            : s.error_message());
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return Status::DeadlineExceeded(s.error_message());
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:  // e.g. all of the server's threads busy
+      return Status::Unavailable("server busy: " + s.error_message());
     default:
       return Status::Internal("gRPC " + std::to_string(s.error_code()) + ": " + s.error_message());
   }

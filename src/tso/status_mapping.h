@@ -11,6 +11,8 @@ namespace kairos::tso {
 inline constexpr const char* kLeaderMetadataKey = "kairos-leader";
 
 grpc::Status to_grpc(const Status& status);
+// UNAVAILABLE, CANCELLED, ABORTED and RESOURCE_EXHAUSTED (a busy server) become
+// kUnavailable: worth retrying after a backoff.
 Status from_grpc(const grpc::Status& status);
 
 }  // namespace kairos::tso

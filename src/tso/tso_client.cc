@@ -106,6 +106,11 @@ bool retryable(const Status& s) {
   return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDeadlineExceeded;
 }
 
+// A server that refused for lack of threads is up: retry it rather than another node.
+bool busy(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
+
 MonoTime mono_now() { return SystemClock::instance().monotonic(); }
 
 // The client whose callbacks this thread is running: calls they make need no wake-up,
@@ -232,7 +237,7 @@ class GrpcTsoClient final : public TsoClient {
       if (!live) return Status::Unavailable("client is shutting down");
       last = from_grpc(gs);
       if (!retryable(last)) return last;
-      follow_leader(ep, ctx.GetServerTrailingMetadata());
+      if (!busy(gs)) follow_leader(ep, ctx.GetServerTrailingMetadata());
       if (mono_now() + backoff >= deadline) {
         return Status::DeadlineExceeded("no sequence numbers within " +
                                         format_duration(options_.timeout) +
@@ -503,7 +508,7 @@ class GrpcTsoClient final : public TsoClient {
     ctx_ = nullptr;
     Status failure = from_grpc(gs);
     if (failure.ok() || stop_) failure = Status::Unavailable("timestamp stream closed");
-    if (retryable(failure)) follow_leader(ep, ctx->GetServerTrailingMetadata());
+    if (retryable(failure) && !busy(gs)) follow_leader(ep, ctx->GetServerTrailingMetadata());
     requeue_or_fail(s.inflight, failure);
     run(lock, dispatcher_completions_, mono_now());
     return s.got_response;
