@@ -281,8 +281,10 @@ class GrpcTsoServer final : public TsoServer {
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) {
       server_.reset();
-      return Status::Unavailable("cannot listen for gRPC on " + options_.listen +
-                                 " (address in use or invalid)");
+      return Status::Unavailable(
+          "cannot listen for gRPC on " + options_.listen +
+          (address->is_unix() ? " (is its directory there, and may we create files in it?)"
+                              : " (address in use or invalid)"));
     }
     oracle_thread_ = std::thread([this] { oracle_service_.serve(*oracle_cq_); });
     extender_ = std::thread([this] { extend_loop(); });

@@ -190,5 +190,21 @@ TEST(GrpcUnixSocket, ServesAndIsNotTakenOver) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(GrpcUnixSocket, AMissingDirectoryIsNamed) {
+  ManualClock clock;
+  testing::MemoryStore store;
+  TimestampOracle oracle{store, {}};
+  Sequencer sequencer{store, {}};
+  const TsoServerOptions options{.listen = "unix:/nonexistent-kairos-dir/tso.sock",
+                                 .now = [&] { return clock.realtime(); },
+                                 .leader_address = {},
+                                 .may_serve = {}};
+  Result<std::unique_ptr<TsoServer>> server = TsoServer::start(options, oracle, sequencer);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().message(),
+            "cannot listen for gRPC on unix:/nonexistent-kairos-dir/tso.sock (is its directory "
+            "there, and may we create files in it?)");
+}
+
 }  // namespace
 }  // namespace kairos::tso
