@@ -242,14 +242,6 @@ class OracleService {
   bool stopping_ = false;  // guarded by ops_mu_
 };
 
-// Takes what is left on a queue that was shut down (gRPC requires it before destruction).
-void drain(grpc::CompletionQueue& cq) {
-  void* tag = nullptr;
-  bool ok = false;
-  while (cq.Next(&tag, &ok)) {
-  }
-}
-
 class GrpcTsoServer final : public TsoServer {
  public:
   GrpcTsoServer(TsoServerOptions options, TimestampOracle& oracle, Sequencer& seq)
@@ -304,13 +296,11 @@ class GrpcTsoServer final : public TsoServer {
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     // After the server: its streams' last completions still reach the queue.
     oracle_service_.stop_starting_ops();
-    if (!oracle_cq_) return;  // start failed before building the server
+    // Start failed: the queue never saw an operation, and its destructor shuts it down
+    // (Shutdown() would log an error about the server that never started).
+    if (!server_) return;
     oracle_cq_->Shutdown();
-    if (oracle_thread_.joinable()) {
-      oracle_thread_.join();
-    } else {
-      drain(*oracle_cq_);  // never served (start failed)
-    }
+    oracle_thread_.join();
   }
 
  private:
