@@ -23,11 +23,34 @@ declare -A HOST_OCTET=([master]=10 [ts1]=11 [ts2]=12 [ts3]=13 [lb]=20)
 for i in $(seq 1 "$APP_NODES"); do HOST_OCTET[app$i]=$((30 + i)); done
 for i in $(seq 1 "$POOL_NODES"); do HOST_OCTET[pool$i]=$((50 + i)); done
 
+TIME_SERVERS=(ts1 ts2 ts3)
+
 host_ns() { echo "${CLUSTER_PREFIX}-$1"; }
 host_ip() { echo "$CLUSTER_NET.${HOST_OCTET[$1]}"; }
 host_http() { echo "$(host_ip "$1"):11180"; }
 host_shm() { echo "/${CLUSTER_PREFIX}-$1"; }
 in_host() { local h=$1; shift; ip netns exec "$(host_ns "$h")" "$@"; }
+# The timestamp oracle on the time servers: gRPC on :11190, its high-water marks and
+# leader election in an etcd cluster with one member on each time server.
+host_grpc() { echo "$(host_ip "$1"):11190"; }
+tso_endpoints() {  # for clients: ADDR:11190 of every time server, comma-separated
+  local eps=() ts
+  for ts in "${TIME_SERVERS[@]}"; do eps+=("$(host_grpc "$ts")"); done
+  local IFS=,
+  echo "${eps[*]}"
+}
+etcd_client_urls_csv() {  # for etcdctl: ADDR:2379,...
+  local eps=() ts
+  for ts in "${TIME_SERVERS[@]}"; do eps+=("$(host_ip "$ts"):2379"); done
+  local IFS=,
+  echo "${eps[*]}"
+}
+etcd_endpoints_toml() {  # for the time servers' config: ["ADDR:2379", ...]
+  local eps=() ts
+  for ts in "${TIME_SERVERS[@]}"; do eps+=("\"$(host_ip "$ts"):2379\""); done
+  local IFS=,
+  echo "[${eps[*]}]"
+}
 
 # start_in HOST NAME CMD...: runs CMD in HOST's namespace in the background, without
 # CAP_SYS_TIME (nothing here may steer the machine's clock), logging to
@@ -64,7 +87,8 @@ stop_named() {
 # The config files every kairos here runs on (flags add the per-host parts).
 write_configs() {
   cat >"$CLUSTER_DIR/time-server.toml" <<CONF
-# Time servers (ts1..ts3): sync from the master, serve NTP on :123.
+# Time servers (ts1..ts3): sync from the master, serve NTP on :123 and, when leading, the
+# timestamp oracle on :11190.
 [sync]
 # Serve nothing until synchronized: behind a load balancer a (re)starting server then
 # gets no traffic, rather than answering "unsynchronized" to whoever it is sent.
@@ -75,6 +99,12 @@ maxpoll = $MAXPOLL
 # Behind a load balancer every request arrives from the balancer's address, so a
 # per-client-address limit would throttle all clients together: limit at the balancer.
 rate_limit = false
+[tso]
+# The timestamp oracle and sequencer, highly available: the time servers campaign for
+# leadership in etcd; only the leader serves, the others send clients to it.
+store = "etcd"
+etcd_endpoints = $(etcd_endpoints_toml)
+etcd_lease_ttl = "2s"
 CONF
   cat >"$CLUSTER_DIR/app.toml" <<CONF
 # Application nodes: clients only (no NTP served), bounded time in shared memory.
@@ -86,12 +116,39 @@ CONF
 }
 
 # start_time_server TS [EXTRA ARGS...]: kairos on TS, syncing from the master (unless the
-# extra arguments say otherwise), serving NTP on TS:123 and status on TS:11180.
+# extra arguments say otherwise), serving NTP on TS:123, status on TS:11180 and the
+# timestamp oracle on TS:11190 (when it leads).
 start_time_server() {
   local ts=$1; shift
   start_in "$ts" "$ts" "$KAIROS_BIN" serve --config "$CLUSTER_DIR/time-server.toml" \
     --ntp-listen "$(host_ip "$ts"):123" --http-listen "$(host_http "$ts")" --shm-name off \
-    --state-dir "$CLUSTER_DIR/state-$ts" "$@"
+    --grpc-listen "$(host_grpc "$ts")" --state-dir "$CLUSTER_DIR/state-$ts" "$@"
+}
+
+# start_etcd TS: TS's member of the etcd cluster (client :2379, peers :2380).
+start_etcd() {
+  local ts=$1 peers=() t
+  for t in "${TIME_SERVERS[@]}"; do peers+=("$t=http://$(host_ip "$t"):2380"); done
+  local IFS=,
+  start_in "$ts" "etcd-$ts" etcd --name "$ts" --data-dir "$CLUSTER_DIR/etcd-$ts" \
+    --listen-client-urls "http://$(host_ip "$ts"):2379" \
+    --advertise-client-urls "http://$(host_ip "$ts"):2379" \
+    --listen-peer-urls "http://$(host_ip "$ts"):2380" \
+    --initial-advertise-peer-urls "http://$(host_ip "$ts"):2380" \
+    --initial-cluster "${peers[*]}" --initial-cluster-state new \
+    --initial-cluster-token "kairos-$CLUSTER_PREFIX"
+}
+
+# tso_leader: the time server whose kairos last said it leads the oracle and still runs
+# ("" if none).
+tso_leader() {
+  local ts last
+  for ts in "${TIME_SERVERS[@]}"; do
+    [ -f "$CLUSTER_DIR/pids/$ts" ] && pid_alive "$(cat "$CLUSTER_DIR/pids/$ts")" || continue
+    last=$(grep -E "tso: leader, serving|stepped down|cannot serve" "$CLUSTER_DIR/$ts.log" 2>/dev/null \
+      | tail -1 || true)
+    [[ $last == *"tso: leader, serving"* ]] && { echo "$ts"; return; }
+  done
 }
 
 # Node N's simulated clock error: off by N·7 ms (alternating sign), drifting N·10 ppm.

@@ -4,7 +4,11 @@
 source "$(dirname "$0")/common.sh"
 
 if [ -d "$CLUSTER_DIR/pids" ]; then
+  # etcd last: a time server that leads the oracle revokes its etcd lease when it stops.
   for f in "$CLUSTER_DIR"/pids/*; do
+    [[ -e $f && $(basename "$f") != etcd-* ]] && stop_named "$(basename "$f")"
+  done
+  for f in "$CLUSTER_DIR"/pids/etcd-*; do
     [ -e "$f" ] && stop_named "$(basename "$f")"
   done
 fi

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # End-to-end test of the cluster example (the test suite runs it through
 # tests/integration/cluster_test.sh; run it by hand as root the same way):
-#   1. bring up master → ts1..ts3 → nginx → app1..app5 (+ pool1, pool2 using ts1..ts3 directly);
+#   1. bring up master → ts1..ts3 → nginx → app1..app5 (+ pool1, pool2 using ts1..ts3 directly),
+#      with an etcd member on each time server; one time server leads the timestamp oracle
+#      and app1 draws timestamps and sequence numbers from it;
 #   2. every node converges; app1 (blocking) is not ready until its bound is inside DELTA;
 #   3. for a while: every node's bounded time contains true time (the master serves this
 #      machine's clock), bounds ≤ DELTA, nodes agree within DELTA;
-#   4. one time server stops: the nodes keep sync;
+#   4. the time server leading the oracle stops: another takes over (app1's next timestamp
+#      and sequence number are larger), and the nodes keep sync;
 #   5. one time server lies by 3 s: the pool nodes vote it out and stay within DELTA; the
 #      load-balanced nodes cannot (measured and reported, docs/deployment.md).
 # Everything it starts it stops and everything it creates it removes, also on failure.
@@ -74,7 +77,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tool in chronyd nginx setpriv python3; do
+for tool in chronyd nginx etcd etcdctl setpriv python3; do
   command -v "$tool" >/dev/null || fail "$tool is missing (scripts/install-deps installs it)"
 done
 [ -f /usr/lib/nginx/modules/ngx_stream_module.so ] \
@@ -91,8 +94,8 @@ mapfile -t APPS < <(app_hosts)
 mapfile -t POOLS < <(pool_hosts)
 t0=$SECONDS
 
-echo "== up: network, master, time servers, load balancer ($CLUSTER_PREFIX, $CLUSTER_DIR)"
-bash "$HERE/up.sh" network master servers lb
+echo "== up: network, master, etcd, time servers, load balancer ($CLUSTER_PREFIX, $CLUSTER_DIR)"
+bash "$HERE/up.sh" network master etcd servers lb
 
 # The master serves this machine's clock, so true time in this test is CLOCK_REALTIME.
 master_ok=""
@@ -115,6 +118,15 @@ for ts in ts1 ts2 ts3; do
 done
 pass "ts1, ts2, ts3 synchronized to the master after $((SECONDS - t0)) s"
 
+echo "== the timestamp oracle on the time servers (etcd)"
+TSO_EPS=$(tso_endpoints)
+for _ in $(seq 1 100); do [ -n "$(tso_leader)" ] && break; sleep 0.1; done
+[ -n "$(tso_leader)" ] || fail "no time server leads the timestamp oracle"
+ts_before=$(kairos_in app1 tso get --grpc "$TSO_EPS" --timeout 10s) || fail "tso get from app1"
+[ "$(kairos_in app1 seq next --grpc "$TSO_EPS" --name orders --timeout 10s)" = 1 ] ||
+  fail "seq next from app1: a new sequence starts at 1"
+pass "$(tso_leader) leads the oracle; app1, given all three time servers, draws from it"
+
 echo "== up: app nodes through the load balancer (app1 blocking), pool nodes"
 bash "$HERE/up.sh" apps pool
 # Watch the blocking node from its first moment.
@@ -135,17 +147,28 @@ check window "${all_nodes[@]}" --delta "$DELTA" --seconds 15 --kairos "$KAIROS_B
   --label "steady" || fail "steady state"
 pass "every node contains true time, bound ≤ $DELTA, all agree within $DELTA"
 
-echo "== one time server stops (ts2)"
-stop_named ts2
+down=$(tso_leader)
+[ -n "$down" ] || fail "no time server leads the oracle"
+echo "== one time server stops ($down, the oracle's leader)"
+t_stop=$(date +%s%N)
+stop_named "$down"
+ts_after=$(kairos_in app1 tso get --grpc "$TSO_EPS" --timeout 10s) ||
+  fail "no timestamps from the other time servers after $down stopped"
+t_served=$(date +%s%N)
+((ts_after > ts_before)) || fail "a timestamp went back across the failover: $ts_after <= $ts_before"
+seq_after=$(kairos_in app1 seq next --grpc "$TSO_EPS" --name orders --timeout 10s) ||
+  fail "no sequence number after $down stopped"
+((seq_after > 1)) || fail "sequence 'orders' went back across the failover: $seq_after"
+pass "oracle: $(tso_leader) took over; app1's next timestamp came $(((t_served - t_stop) / 1000000)) ms after $down was told to stop, above the last one"
 check window "${all_nodes[@]}" --delta "$DELTA" --seconds 20 --kairos "$KAIROS_BIN" \
-  --label "ts2 stopped" || fail "nodes lost sync after ts2 stopped"
-pass "with ts2 stopped every node keeps sync"
+  --label "$down stopped" || fail "nodes lost sync after $down stopped"
+pass "with $down stopped every node keeps sync"
 
-echo "== ts2 back; ts3 lies (its clock 3 s ahead, serving it at stratum 2)"
-start_time_server ts2 --server "$(host_ip master)"
-kairos_in ts2 wait-sync --http "$(host_http ts2)" --timeout 60s >/dev/null \
-  || fail "ts2 never synchronized again"
-# The time servers run in blocking mode: the restarted ts2 answered nothing until it was
+echo "== $down back; ts3 lies (its clock 3 s ahead, serving it at stratum 2)"
+start_time_server "$down" --server "$(host_ip master)"
+kairos_in "$down" wait-sync --http "$(host_http "$down")" --timeout 60s >/dev/null \
+  || fail "$down never synchronized again"
+# The time servers run in blocking mode: the restarted one answered nothing until it was
 # synchronized, so no node behind the balancer was ever handed an unsynchronized reply.
 app_logs=()
 for a in "${APPS[@]}"; do app_logs+=("$CLUSTER_DIR/$a.log"); done
@@ -153,19 +176,20 @@ if grep -H "server is not synchronized" "${app_logs[@]}"; then
   fail "a load-balanced node got an unsynchronized answer"
 fi
 pass "no load-balanced node ever got an unsynchronized answer (blocking time servers)"
-# The pool nodes must hear ts2 again before ts3 starts lying: with ts2 still unreachable to
-# a node, ts1 and the liar are one against one and there is no majority to hold to.
+# The pool nodes must hear it again before ts3 starts lying: with a server still unreachable
+# to a node, the other one and the liar are one against one and there is no majority to
+# hold to.
 for p in "${POOLS[@]}"; do
   heard=""
   for _ in $(seq 1 120); do
     if kairos_in "$p" status --http "$(host_http "$p")" --json 2>/dev/null | check sources \
-      --expect "$(host_ip ts2):123=selected|candidate" >/dev/null 2>&1; then
+      --expect "$(host_ip "$down"):123=selected|candidate" >/dev/null 2>&1; then
       heard=1
       break
     fi
     sleep 0.5
   done
-  [ -n "$heard" ] || fail "$p never heard ts2 again"
+  [ -n "$heard" ] || fail "$p never heard $down again"
 done
 stop_named ts3
 start_time_server ts3 --local-stratum 2 --sim-clock-offset 3s --sync-mode nonblocking

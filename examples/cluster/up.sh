@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the Timestamp pattern on one machine:
 #   master (chronyd, local clock, stratum 1)
-#     → ts1, ts2, ts3 (kairos time servers)
+#     → ts1, ts2, ts3 (kairos time servers; one etcd member on each, for the oracle)
 #       → lb (nginx UDP load balancer on :123)
 #         → app1..appN (kairos client nodes, each with its own simulated clock error)
 #       → pool1..poolM (kairos client nodes using ts1..ts3 directly, as a pool)
@@ -40,6 +40,18 @@ cmdport 0
 pidfile $CLUSTER_DIR/master-chronyd.pid
 CONF
   start_in master master chronyd -x -d -u root -f "$CLUSTER_DIR/master-chrony.conf"
+}
+
+# One etcd member per time server; waits until the cluster is healthy (at most 20 s).
+etcd_up() {
+  for ts in "${TIME_SERVERS[@]}"; do start_etcd "$ts"; done
+  local eps; eps=$(etcd_client_urls_csv)
+  for _ in $(seq 1 200); do
+    in_host ts1 env ETCDCTL_API=3 etcdctl --endpoints "$eps" endpoint health >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "up.sh: the etcd cluster did not become healthy (logs: $CLUSTER_DIR/etcd-*.log)" >&2
+  exit 1
 }
 
 time_servers_up() {
@@ -97,16 +109,18 @@ pool_up() {
 
 # Phases, in order; arguments pick a subset (e.g. `up.sh network master`).
 phases=("$@")
-[ ${#phases[@]} -gt 0 ] || phases=(network master servers lb apps pool)
+[ ${#phases[@]} -gt 0 ] || phases=(network master etcd servers lb apps pool)
 for phase in "${phases[@]}"; do
   case $phase in
     network) network_up ;;
     master) master_up ;;
+    etcd) etcd_up ;;
     servers) time_servers_up ;;
     lb) load_balancer_up ;;
     apps) apps_up ;;
     pool) pool_up ;;
-    *) echo "up.sh: unknown phase '$phase' (network, master, servers, lb, apps, pool)" >&2; exit 2 ;;
+    *) echo "up.sh: unknown phase '$phase' (network, master, etcd, servers, lb, apps, pool)" >&2
+       exit 2 ;;
   esac
 done
 echo "cluster up: $(ls "$CLUSTER_DIR/pids" | tr '\n' ' ')(logs in $CLUSTER_DIR)"
