@@ -33,24 +33,15 @@ in_host() { local h=$1; shift; ip netns exec "$(host_ns "$h")" "$@"; }
 # The timestamp oracle on the time servers: gRPC on :11190, its high-water marks and
 # leader election in an etcd cluster with one member on each time server.
 host_grpc() { echo "$(host_ip "$1"):11190"; }
-tso_endpoints() {  # for clients: ADDR:11190 of every time server, comma-separated
-  local eps=() ts
-  for ts in "${TIME_SERVERS[@]}"; do eps+=("$(host_grpc "$ts")"); done
+# each_time_server FORMAT: FORMAT (printf's, %s = the address) for every time server,
+# comma-separated.
+each_time_server() {
+  local out=() ts
+  for ts in "${TIME_SERVERS[@]}"; do out+=("$(printf "$1" "$(host_ip "$ts")")"); done
   local IFS=,
-  echo "${eps[*]}"
+  echo "${out[*]}"
 }
-etcd_client_urls_csv() {  # for etcdctl: ADDR:2379,...
-  local eps=() ts
-  for ts in "${TIME_SERVERS[@]}"; do eps+=("$(host_ip "$ts"):2379"); done
-  local IFS=,
-  echo "${eps[*]}"
-}
-etcd_endpoints_toml() {  # for the time servers' config: ["ADDR:2379", ...]
-  local eps=() ts
-  for ts in "${TIME_SERVERS[@]}"; do eps+=("\"$(host_ip "$ts"):2379\""); done
-  local IFS=,
-  echo "[${eps[*]}]"
-}
+tso_endpoints() { each_time_server '%s:11190'; }  # what clients name
 
 # start_in HOST NAME CMD...: runs CMD in HOST's namespace in the background, without
 # CAP_SYS_TIME (nothing here may steer the machine's clock), logging to
@@ -103,7 +94,7 @@ rate_limit = false
 # The timestamp oracle and sequencer, highly available: the time servers campaign for
 # leadership in etcd; only the leader serves, the others send clients to it.
 store = "etcd"
-etcd_endpoints = $(etcd_endpoints_toml)
+etcd_endpoints = [$(each_time_server '"%s:2379"')]
 etcd_lease_ttl = "2s"
 CONF
   cat >"$CLUSTER_DIR/app.toml" <<CONF

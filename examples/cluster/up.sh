@@ -45,7 +45,7 @@ CONF
 # One etcd member per time server; waits until the cluster is healthy (at most 20 s).
 etcd_up() {
   for ts in "${TIME_SERVERS[@]}"; do start_etcd "$ts"; done
-  local eps; eps=$(etcd_client_urls_csv)
+  local eps; eps=$(each_time_server '%s:2379')
   for _ in $(seq 1 200); do
     in_host ts1 env ETCDCTL_API=3 etcdctl --endpoints "$eps" endpoint health >/dev/null 2>&1 && return
     sleep 0.1
