@@ -120,6 +120,10 @@ int run_serve(const ServeFlags& flags) {
     }
     config->grpc_listen = flags.grpc_listen;
   }
+  if (Status s = daemon::validate_tso_advertise(*config); !s.ok()) {
+    spdlog::error("config: {}", s.message());
+    return 2;
+  }
   if (config->sync.discipline_system_clock) {
     Result<bool> cap = clock_driver::has_cap_sys_time();
     if (!cap.ok()) {

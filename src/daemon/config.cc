@@ -10,6 +10,7 @@
 #include "daemon/default_config.h"
 #include "io/socket_address.h"
 #include "shm/shm_writer.h"
+#include "tso/grpc_address.h"
 
 namespace kairos::daemon {
 
@@ -246,6 +247,22 @@ Status validate_system_clock_discipline(const Config& config, bool has_cap_sys_t
         "sync.discipline_system_clock = true needs CAP_SYS_TIME (run as root, or grant the "
         "capability); this process may not set the clock. Set it to false to keep the "
         "virtual clock only");
+  }
+  return Status::Ok();
+}
+
+Status validate_tso_advertise(const Config& config) {
+  if (config.tso.store != "etcd" || !config.tso.advertise.empty()) return Status::Ok();
+  if (config.grpc_listen == "off") return Status::Ok();
+  Result<tso::GrpcAddress> a =
+      tso::parse_grpc_address(config.grpc_listen, tso::GrpcAddressUse::kListen);
+  if (!a.ok()) return a.status();
+  if (a->is_unix()) return Status::Ok();
+  if (a->tcp.host == "0.0.0.0" || a->tcp.host == "::" || a->tcp.port == 0) {
+    return Status::InvalidArgument(
+        "grpc_listen '" + config.grpc_listen +
+        "' is no address a client can reach: with tso.store = \"etcd\", set tso.advertise to "
+        "the HOST:PORT clients reach this node at (followers send clients there)");
   }
   return Status::Ok();
 }

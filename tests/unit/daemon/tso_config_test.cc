@@ -78,6 +78,25 @@ TEST(TsoConfig, GrpcListen) {
   EXPECT_EQ(validate_grpc_listen("unix:").message(), "empty socket path in 'unix:'");
 }
 
+TEST(TsoConfig, AWildcardListenAddressNeedsAdvertiseWithEtcd) {
+  auto check = [](const std::string& text) {
+    Result<Config> c = parse_config(text, "k.toml");
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? validate_tso_advertise(*c) : c.status();
+  };
+  const std::string etcd = "[tso]\nstore = \"etcd\"\n";
+  EXPECT_TRUE(check("grpc_listen = \"0.0.0.0:11190\"\n").ok());  // file store: no leader
+  EXPECT_TRUE(check("grpc_listen = \"10.0.0.5:11190\"\n" + etcd).ok());
+  EXPECT_TRUE(check("grpc_listen = \"unix:/run/kairos/tso.sock\"\n" + etcd).ok());
+  EXPECT_TRUE(
+      check("grpc_listen = \"0.0.0.0:11190\"\n" + etcd + "advertise = \"10.0.0.5:11190\"\n").ok());
+  const Status wild = check("grpc_listen = \"0.0.0.0:11190\"\n" + etcd);
+  EXPECT_EQ(wild.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(wild.message().find("set tso.advertise"), std::string::npos) << wild.message();
+  EXPECT_FALSE(check("grpc_listen = \"[::]:11190\"\n" + etcd).ok());
+  EXPECT_FALSE(check("grpc_listen = \"127.0.0.1:0\"\n" + etcd).ok());
+}
+
 TEST(TsoConfig, EtcdIsReachedOverTcpAndAdvertiseMayBeAUnixSocket) {
   auto error = [](const char* text) { return parse_config(text, "k.toml").status().message(); };
   EXPECT_NE(error("[tso]\netcd_endpoints = [\"unix:/run/etcd.sock\"]\n").find("not HOST:PORT"),
