@@ -165,15 +165,20 @@ class GrpcTsoClient final : public TsoClient {
       std::mutex mu;
       std::condition_variable cv;
       std::optional<Result<TimestampRange>> result;
-    } slot;
-    get_timestamps_async(count, [&slot](Result<TimestampRange> r) {
-      std::lock_guard lock(slot.mu);  // notify under the lock: `slot` dies when we return
-      slot.result.emplace(std::move(r));
-      slot.cv.notify_one();
+    };
+    // Shared with the callback, so that it can notify after unlocking: a caller woken
+    // while the lock is held only blocks on it again, a second pair of context switches.
+    auto slot = std::make_shared<Slot>();
+    get_timestamps_async(count, [slot](Result<TimestampRange> r) {
+      {
+        std::lock_guard lock(slot->mu);
+        slot->result.emplace(std::move(r));
+      }
+      slot->cv.notify_one();
     });
-    std::unique_lock lock(slot.mu);
-    slot.cv.wait(lock, [&] { return slot.result.has_value(); });
-    return std::move(*slot.result);
+    std::unique_lock lock(slot->mu);
+    slot->cv.wait(lock, [&] { return slot->result.has_value(); });
+    return std::move(*slot->result);
   }
 
   void get_timestamps_async(std::uint32_t count, TimestampCallback done) override {
