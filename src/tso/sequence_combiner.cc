@@ -10,26 +10,25 @@ SequenceCombiner::SequenceCombiner(std::uint64_t max_batch, Send send)
 
 Result<SequenceRange> SequenceCombiner::next(std::string_view name, std::uint64_t count,
                                              MonoTime deadline) {
-  Call me;
-  me.count = count;
-  me.deadline = deadline;
+  auto me = std::make_shared<Call>();
+  me->count = count;
+  me->deadline = deadline;
   const std::string key(name);
   std::unique_lock lock(mu_);
-  names_[key].queued.push_back(&me);
-  while (!me.done) {
+  names_[key].queued.push_back(me);
+  while (!me->done) {
     Name& n = names_[key];
     if (n.in_flight) {
-      me.cv.wait(lock);
+      me->cv.wait(lock);
       continue;
     }
     // No request in flight for this name: this caller sends the next one, for itself if
     // it is still queued and for the calls queued before and after it.
-    std::vector<Call*> batch = take_batch(n);
-    send_batch(key, batch, lock);
+    send_batch(key, take_batch(n), lock);
   }
   Name& n = names_[key];
   if (n.queued.empty() && !n.in_flight) names_.erase(key);
-  return me.result;
+  return me->result;
 }
 
 std::size_t SequenceCombiner::waiting(std::string_view name) const {
@@ -38,10 +37,10 @@ std::size_t SequenceCombiner::waiting(std::string_view name) const {
   return it == names_.end() ? 0 : it->second.queued.size();
 }
 
-std::vector<SequenceCombiner::Call*> SequenceCombiner::take_batch(Name& n) {
-  std::vector<Call*> batch;
+std::vector<SequenceCombiner::CallRef> SequenceCombiner::take_batch(Name& n) {
+  std::vector<CallRef> batch;
   std::uint64_t total = 0;
-  for (Call* c : n.queued) {
+  for (const CallRef& c : n.queued) {
     // A call that would take the batch past the limit waits for the next request. One
     // with a count the server must judge (0, or over the limit) goes alone, so that it
     // gets the server's error instead of an empty or partial share of a valid request.
@@ -55,11 +54,11 @@ std::vector<SequenceCombiner::Call*> SequenceCombiner::take_batch(Name& n) {
   return batch;
 }
 
-void SequenceCombiner::send_batch(const std::string& name, std::vector<Call*>& batch,
+void SequenceCombiner::send_batch(const std::string& name, const std::vector<CallRef>& batch,
                                   std::unique_lock<std::mutex>& lock) {
   std::uint64_t total = 0;
   MonoTime deadline = batch.front()->deadline;
-  for (const Call* c : batch) {
+  for (const CallRef& c : batch) {
     total += c->count;
     deadline = std::min(deadline, c->deadline);  // no call waits past its own deadline
   }
@@ -73,7 +72,7 @@ void SequenceCombiner::send_batch(const std::string& name, std::vector<Call*>& b
                          ", got " + std::to_string(r->count));
   }
   std::uint64_t first = r.ok() ? r->first : 0;
-  for (Call* c : batch) {
+  for (const CallRef& c : batch) {
     if (r.ok()) {
       c->result = SequenceRange{first, c->count};
       first += c->count;
@@ -81,11 +80,14 @@ void SequenceCombiner::send_batch(const std::string& name, std::vector<Call*>& b
       c->result = r.status();
     }
     c->done = true;
-    c->cv.notify_one();
   }
   // The call now first in line sends the next request (each wake-up is one thread's).
   const Name& n = names_[name];
-  if (!n.queued.empty()) n.queued.front()->cv.notify_one();
+  const CallRef next = n.queued.empty() ? nullptr : n.queued.front();
+  lock.unlock();
+  for (const CallRef& c : batch) c->cv.notify_one();
+  if (next) next->cv.notify_one();
+  lock.lock();
 }
 
 }  // namespace kairos::tso

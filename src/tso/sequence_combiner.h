@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -49,14 +50,19 @@ class SequenceCombiner {
     Result<SequenceRange> result = Status::Internal("not answered");
     std::condition_variable cv;  // wakes this caller only: its result, or its turn to send
   };
+  // Shared by the caller and whoever answers it, so that the answerer can notify after
+  // releasing mu_ (a caller woken while mu_ is held only blocks on it again).
+  using CallRef = std::shared_ptr<Call>;
   struct Name {
-    std::vector<Call*> queued;  // in call order
+    std::vector<CallRef> queued;  // in call order
     bool in_flight = false;
   };
 
   // Takes queued calls of `n` up to max_batch numbers (at least one). Precondition: mu_.
-  std::vector<Call*> take_batch(Name& n);
-  void send_batch(const std::string& name, std::vector<Call*>& batch,
+  std::vector<CallRef> take_batch(Name& n);
+  // Sends one request for `batch`, answers its calls and wakes them and the next sender.
+  // Precondition and postcondition: `lock` holds mu_ (released while sending and waking).
+  void send_batch(const std::string& name, const std::vector<CallRef>& batch,
                   std::unique_lock<std::mutex>& lock);
 
   const std::uint64_t max_batch_;
