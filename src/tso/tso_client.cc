@@ -199,7 +199,10 @@ class GrpcTsoClient final : public TsoClient {
     // Wake the dispatcher only if nobody else will send this call soon: not when this
     // thread is running callbacks (it sends afterwards), nor when all slots are taken
     // (the reader sends when a response frees one), nor during a write (the writer loops).
-    if (dispatcher_waiting_ && t_completing_for != this && can_send()) dispatch_cv_.notify_one();
+    // After unlocking: a dispatcher woken under the lock would only block on it.
+    const bool wake = dispatcher_waiting_ && t_completing_for != this && can_send();
+    lock.unlock();
+    if (wake) dispatch_cv_.notify_one();
   }
 
   Result<SequenceRange> next_sequence(std::string_view name, std::uint64_t count) override {
