@@ -86,10 +86,10 @@ TEST(TsoConfig, AWildcardListenAddressNeedsAdvertiseWithEtcd) {
   };
   const std::string etcd = "[tso]\nstore = \"etcd\"\n";
   EXPECT_TRUE(check("grpc_listen = \"0.0.0.0:11190\"\n").ok());  // file store: no leader
-  EXPECT_TRUE(check("grpc_listen = \"10.0.0.5:11190\"\n" + etcd).ok());
+  EXPECT_TRUE(check("grpc_listen = \"127.0.0.5:11190\"\n" + etcd).ok());
   EXPECT_TRUE(check("grpc_listen = \"unix:/run/kairos/tso.sock\"\n" + etcd).ok());
   EXPECT_TRUE(
-      check("grpc_listen = \"0.0.0.0:11190\"\n" + etcd + "advertise = \"10.0.0.5:11190\"\n").ok());
+      check("grpc_listen = \"0.0.0.0:11190\"\n" + etcd + "advertise = \"127.0.0.5:11190\"\n").ok());
   const Status wild = check("grpc_listen = \"0.0.0.0:11190\"\n" + etcd);
   EXPECT_EQ(wild.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(wild.message().find("set tso.advertise"), std::string::npos) << wild.message();
