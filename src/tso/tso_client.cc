@@ -24,6 +24,8 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -40,6 +42,13 @@ namespace {
 namespace pb = ::kairos::v1;
 using tso::from_grpc;
 using tso::kLeaderMetadataKey;
+
+// One spelling per address, for comparing a follower's leader hint with the endpoints:
+// "unix:///run/k.sock" and "unix:/run/k.sock" are one socket. Names are not resolved.
+std::string address_key(std::string_view text) {
+  Result<tso::GrpcAddress> a = tso::parse_grpc_address(text, tso::GrpcAddressUse::kConnect);
+  return a.ok() ? a->target() : std::string(text);
+}
 
 struct Waiter {
   std::uint32_t count = 0;
@@ -133,6 +142,7 @@ class GrpcTsoClient final : public TsoClient {
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 250);
     for (const std::string& ep : options_.endpoints) {
+      endpoint_keys_.push_back(address_key(ep));
       auto channel = grpc::CreateCustomChannel(ep, grpc::InsecureChannelCredentials(), args);
       seq_stubs_.push_back(pb::Sequencer::NewStub(channel));
       ts_stubs_.push_back(pb::TimestampOracle::NewStub(channel));
@@ -274,9 +284,9 @@ class GrpcTsoClient final : public TsoClient {
   void follow_leader(std::size_t ep, const std::multimap<grpc::string_ref, grpc::string_ref>& md) {
     auto it = md.find(kLeaderMetadataKey);
     if (it != md.end()) {
-      const std::string leader(it->second.data(), it->second.size());
-      for (std::size_t i = 0; i < options_.endpoints.size(); ++i) {
-        if (options_.endpoints[i] == leader) {
+      const std::string leader = address_key(std::string_view(it->second.data(), it->second.size()));
+      for (std::size_t i = 0; i < endpoint_keys_.size(); ++i) {
+        if (endpoint_keys_[i] == leader) {
           preferred_.store(i);
           return;
         }
@@ -548,6 +558,7 @@ class GrpcTsoClient final : public TsoClient {
 
   const TsoClientOptions options_;
   const Duration tick_;  // longest sleep of the dispatcher (hung stream) and the timer
+  std::vector<std::string> endpoint_keys_;  // address_key of each endpoint, in order
   std::vector<std::unique_ptr<pb::Sequencer::Stub>> seq_stubs_;
   std::vector<std::unique_ptr<pb::TimestampOracle::Stub>> ts_stubs_;
   std::atomic<std::size_t> preferred_{0};
