@@ -6,8 +6,6 @@
 # a clear last_error, and the daemon keeps running.
 source "$(dirname "$0")/lib.sh"
 
-FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
-[ -r "$FAKETIME_LIB" ] || fail "libfaketime missing: run scripts/install-deps (package faketime)"
 
 # config NAME DIR [SIM_OFFSET [MAX_OFFSET]]: writes $SCRATCH/NAME.toml, a daemon with one
 # file source.
@@ -119,31 +117,15 @@ pass "vanished directory: source unreachable, last_error names the cause, daemon
 kill -TERM "$KAIROS_PID"; wait "$KAIROS_PID" || fail "sim daemon exit status"
 
 # 3. libfaketime: the process clock is 2 s ahead; the kernel stamps mtimes with the true
-# clock (NO_FAKE_STAT keeps libfaketime from shifting the stat results too). libfaketime
-# also rewrites absolute timerfd deadlines, even with FAKETIME_DONT_FAKE_MONOTONIC, and
-# turns asio's "expire now" deadline {0 s, 1 ns} into a negative one (EINVAL), which
-# stalls every timer of the daemon; a two-function shim preloaded before it passes
-# timerfd_settime/gettime straight to the kernel (the monotonic clock is not faked).
-command -v cc >/dev/null || fail "no C compiler for the timerfd shim (build-essential)"
-cat >"$SCRATCH/timerfd_shim.c" <<'EOF'
-#define _GNU_SOURCE
-#include <sys/syscall.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
-int timerfd_settime(int fd, int flags, const struct itimerspec* v, struct itimerspec* old) {
-  return (int)syscall(SYS_timerfd_settime, fd, flags, v, old);
-}
-int timerfd_gettime(int fd, struct itimerspec* v) {
-  return (int)syscall(SYS_timerfd_gettime, fd, v);
-}
-EOF
-cc -shared -fPIC -O2 -o "$SCRATCH/timerfd_shim.so" "$SCRATCH/timerfd_shim.c" || fail "timerfd shim"
+# clock (NO_FAKE_STAT keeps libfaketime from shifting the stat results too), and the
+# timerfd shim (lib.sh) keeps the daemon's timers running.
+build_timerfd_shim
 faked=$(LD_PRELOAD=$FAKETIME_LIB FAKETIME=+2s date +%s); real=$(date +%s)
 [ $((faked - real)) -ge 1 ] || fail "libfaketime does not shift the clock here ($faked vs $real)"
 
 # start_faked NAME: the daemon of $SCRATCH/NAME.toml with its realtime clock 2 s ahead.
 start_faked() {
-  setpriv --bounding-set -sys_time -- env LD_PRELOAD="$SCRATCH/timerfd_shim.so $FAKETIME_LIB" \
+  setpriv --bounding-set -sys_time -- env LD_PRELOAD="$TIMERFD_SHIM $FAKETIME_LIB" \
     FAKETIME=+2s NO_FAKE_STAT=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
     ASAN_OPTIONS=verify_asan_link_order=0 \
     "$KAIROS_BIN" serve --config "$SCRATCH/$1.toml" --state-dir "$SCRATCH/state-$1" \

@@ -34,6 +34,34 @@ wait_for_log() {
 free_udp_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 free_tcp_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
+# libfaketime shifts (or speeds up) one process's clock_gettime; the tests that use it
+# read no socket timestamps, which it cannot shift.
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+
+# build_timerfd_shim: checks libfaketime is here and builds $TIMERFD_SHIM, a library to
+# preload before it that passes timerfd_settime/gettime straight to the kernel. libfaketime
+# rewrites absolute timerfd deadlines even with FAKETIME_DONT_FAKE_MONOTONIC, and turns
+# asio's "expire now" deadline {0 s, 1 ns} into a negative one (EINVAL), which stalls every
+# timer of the daemon (passing them through is right: the monotonic clock is not faked).
+build_timerfd_shim() {
+  [ -r "$FAKETIME_LIB" ] || fail "libfaketime missing: run scripts/install-deps (package faketime)"
+  command -v cc >/dev/null || fail "no C compiler for the timerfd shim (build-essential)"
+  cat >"$SCRATCH/timerfd_shim.c" <<'EOF'
+#define _GNU_SOURCE
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+int timerfd_settime(int fd, int flags, const struct itimerspec* v, struct itimerspec* old) {
+  return (int)syscall(SYS_timerfd_settime, fd, flags, v, old);
+}
+int timerfd_gettime(int fd, struct itimerspec* v) {
+  return (int)syscall(SYS_timerfd_gettime, fd, v);
+}
+EOF
+  TIMERFD_SHIM=$SCRATCH/timerfd_shim.so
+  cc -shared -fPIC -O2 -o "$TIMERFD_SHIM" "$SCRATCH/timerfd_shim.c" || fail "timerfd shim"
+}
+
 # start_kairos NAME ARGS...: starts `kairos serve ARGS` (no CAP_SYS_TIME) logging to
 # $SCRATCH/NAME.log, waits until it says what it serves, and sets KAIROS_PID, KAIROS_NTP
 # (the NTP responder's ADDR:PORT) and KAIROS_HTTP (the status endpoint's), each empty
