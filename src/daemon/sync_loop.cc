@@ -256,19 +256,21 @@ void SyncLoop::check_for_step() {
   // CLOCK_MONOTONIC alike, so they do not show here.
   const Duration diff =
       clock_.realtime() - driver_.steps_made() - UnixTime(mono.time_since_epoch());
-  if (realtime_minus_mono_) {
-    // A disciplined kernel clock moves at most 500 ppm against the monotonic one.
-    const Duration elapsed = mono - last_step_check_;
-    const Duration allowed = milliseconds(1) + from_seconds(to_seconds(elapsed) * 500e-6);
-    const Duration jump = diff - *realtime_minus_mono_;
-    if (abs(jump) > allowed) {
-      spdlog::warn("system clock stepped by {}; re-anchoring the virtual clock", format_duration(jump));
-      engine_.on_system_clock_step(jump, allowed);
-      publish_engine_snapshot();
+  if (std::optional<StepWatch::Step> step = step_watch_.observe(mono, diff)) {
+    spdlog::warn("system clock stepped by {}; re-anchoring the virtual clock",
+                 format_duration(step->amount));
+    if (step->tell_repeated) {
+      const auto window = std::chrono::duration_cast<minutes>(StepWatch::kRepeatWindow);
+      spdlog::warn(
+          "the system clock was stepped {} times in {} minutes by a program other than "
+          "kairos (another time daemon, or the hypervisor's time agent): kairos keeps its "
+          "clock continuous and lets its sources correct it, and each step widens its error "
+          "bound; let one program set this clock",
+          step->recent, window.count());
     }
+    engine_.on_system_clock_step(step->amount, step->uncertainty);
+    publish_engine_snapshot();
   }
-  realtime_minus_mono_ = diff;
-  last_step_check_ = mono;
   step_timer_.expires_at(timer_point(mono + options_.step_check_interval));
   step_timer_.async_wait([this](const std::error_code& ec) {
     if (!ec) check_for_step();

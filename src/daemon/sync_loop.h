@@ -34,6 +34,7 @@
 #include "clock_driver/clock_driver.h"
 #include "clock_driver/engine_scale_clock.h"
 #include "daemon/status_report.h"
+#include "daemon/step_watch.h"
 #include "kairos/clock.h"
 #include "kairos/clock_snapshot.h"
 #include "sources/source_driver.h"
@@ -116,8 +117,7 @@ class SyncLoop {
   asio::steady_timer update_timer_;
   asio::steady_timer step_timer_;
   std::unique_ptr<asio::thread_pool> workers_;  // one thread per blocking driver, up to 8
-  std::optional<Duration> realtime_minus_mono_;
-  MonoTime last_step_check_{};
+  StepWatch step_watch_;
   MonoTime last_drift_save_{};
   std::string last_driver_error_;
   bool started_ = false;
