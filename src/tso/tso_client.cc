@@ -284,7 +284,8 @@ class GrpcTsoClient final : public TsoClient {
   void follow_leader(std::size_t ep, const std::multimap<grpc::string_ref, grpc::string_ref>& md) {
     auto it = md.find(kLeaderMetadataKey);
     if (it != md.end()) {
-      const std::string leader = address_key(std::string_view(it->second.data(), it->second.size()));
+      const std::string leader =
+          address_key(std::string_view(it->second.data(), it->second.size()));
       for (std::size_t i = 0; i < endpoint_keys_.size(); ++i) {
         if (endpoint_keys_[i] == leader) {
           preferred_.store(i);

@@ -29,7 +29,9 @@ const grpc::Status kNotLeader(grpc::StatusCode::UNAVAILABLE, "not the leader");
 class RefuseThenServe final : public pb::Sequencer::Service, public pb::TimestampOracle::Service {
  public:
   RefuseThenServe(int refusals, grpc::Status refusal, std::string leader_hint)
-      : seq_refusals_(refusals), ts_refusals_(refusals), refusal_(std::move(refusal)),
+      : seq_refusals_(refusals),
+        ts_refusals_(refusals),
+        refusal_(std::move(refusal)),
         leader_hint_(std::move(leader_hint)) {}
 
   grpc::Status Next(grpc::ServerContext* ctx, const pb::NextRequest* req,
