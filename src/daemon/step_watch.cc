@@ -2,6 +2,18 @@
 
 namespace kairos::daemon {
 
+std::optional<ClockDifference> read_clock_difference(const Clock& clock) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const UnixTime before = clock.realtime();
+    const MonoTime mono = clock.monotonic();
+    const UnixTime after = clock.realtime();
+    if (abs(after - before) > microseconds(100)) continue;
+    const UnixTime realtime = before + (after - before) / 2;
+    return ClockDifference{mono, realtime - UnixTime(mono.time_since_epoch())};
+  }
+  return std::nullopt;
+}
+
 std::optional<StepWatch::Step> StepWatch::observe(MonoTime mono, Duration difference) {
   const std::optional<Duration> last = last_difference_;
   const Duration elapsed = mono - last_reading_;

@@ -4,16 +4,27 @@
 // hypervisor's time agent), so the daemon names the likely cause once instead of leaving
 // an operator a warning a second to puzzle over.
 //
-// Time is a parameter: the caller reads the clocks and takes this daemon's own steps out.
-// Thread safety: plain value.
+// Time is a parameter: the caller reads the clocks (read_clock_difference) and takes this
+// daemon's own steps out. Thread safety: plain value.
 #pragma once
 
 #include <deque>
 #include <optional>
 
+#include "kairos/clock.h"
 #include "kairos/time.h"
 
 namespace kairos::daemon {
+
+struct ClockDifference {
+  MonoTime mono;
+  Duration difference;  // realtime − monotonic, read at `mono`
+};
+
+// Reads realtime − monotonic so that a pause between two reads (a preemption, a stolen
+// vCPU) cannot pass for a step: monotonic is read between two realtime reads, and again
+// while those lie more than 100 µs apart. Empty when all 5 tries were interrupted.
+std::optional<ClockDifference> read_clock_difference(const Clock& clock);
 
 class StepWatch {
  public:

@@ -251,12 +251,13 @@ void SyncLoop::schedule_update(MonoTime at) {
 
 void SyncLoop::check_for_step() {
   if (stopped_) return;
-  const MonoTime mono = clock_.monotonic();
   // The driver's own steps are not steps of the engine's clock; its rate changes move
   // CLOCK_MONOTONIC alike, so they do not show here.
-  const Duration diff =
-      clock_.realtime() - driver_.steps_made() - UnixTime(mono.time_since_epoch());
-  if (std::optional<StepWatch::Step> step = step_watch_.observe(mono, diff)) {
+  std::optional<StepWatch::Step> step;
+  if (std::optional<ClockDifference> read = read_clock_difference(clock_)) {
+    step = step_watch_.observe(read->mono, read->difference - driver_.steps_made());
+  }
+  if (step) {
     spdlog::warn("system clock stepped by {}; re-anchoring the virtual clock",
                  format_duration(step->amount));
     if (step->tell_repeated) {
@@ -271,7 +272,7 @@ void SyncLoop::check_for_step() {
     engine_.on_system_clock_step(step->amount, step->uncertainty);
     publish_engine_snapshot();
   }
-  step_timer_.expires_at(timer_point(mono + options_.step_check_interval));
+  step_timer_.expires_at(timer_point(clock_.monotonic() + options_.step_check_interval));
   step_timer_.async_wait([this](const std::error_code& ec) {
     if (!ec) check_for_step();
   });

@@ -2,10 +2,74 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace kairos::daemon {
 namespace {
 
 MonoTime at(Duration d) { return MonoTime(d); }
+
+// A clock whose n-th read (of either scale, counting from 0) is preceded by pauses[n]: both
+// scales move on by it, as when the reading thread is preempted.
+class PausingClock final : public Clock {
+ public:
+  explicit PausingClock(std::vector<Duration> pauses) : pauses_(std::move(pauses)) {}
+  UnixTime realtime() const override {
+    pause();
+    return realtime_;
+  }
+  MonoTime monotonic() const override {
+    pause();
+    return monotonic_;
+  }
+  void sleep_until(MonoTime) const override {}
+  std::size_t reads() const { return reads_; }
+  static constexpr Duration kDifference = seconds(1'700'000'000) - seconds(1000);
+
+ private:
+  void pause() const {
+    const Duration p = reads_ < pauses_.size() ? pauses_[reads_] : Duration(0);
+    realtime_ += p;
+    monotonic_ += p;
+    ++reads_;
+  }
+  std::vector<Duration> pauses_;
+  mutable std::size_t reads_ = 0;
+  mutable UnixTime realtime_{seconds(1'700'000'000)};
+  mutable MonoTime monotonic_{seconds(1000)};
+};
+
+TEST(ReadClockDifference, ReadsTheDifference) {
+  PausingClock clock({});
+  std::optional<ClockDifference> d = read_clock_difference(clock);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->difference, PausingClock::kDifference);
+  EXPECT_EQ(d->mono, MonoTime(seconds(1000)));
+  EXPECT_EQ(clock.reads(), 3u);
+}
+
+// Read one after the other, a 2 ms pause between monotonic and realtime would be a 2 ms
+// step (and widen the bound by 1.5 ms): the pause is seen and the reading taken again.
+TEST(ReadClockDifference, APauseBetweenReadsIsNoStep) {
+  PausingClock clock({Duration(0), milliseconds(2), Duration(0)});
+  std::optional<ClockDifference> d = read_clock_difference(clock);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->difference, PausingClock::kDifference);
+  EXPECT_EQ(clock.reads(), 6u) << "read again once";
+  PausingClock late({Duration(0), Duration(0), milliseconds(2)});
+  d = read_clock_difference(late);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->difference, PausingClock::kDifference);
+}
+
+TEST(ReadClockDifference, EmptyWhenEveryTryIsInterrupted) {
+  std::vector<Duration> pauses;
+  for (int i = 0; i < 5; ++i)
+    pauses.insert(pauses.end(), {Duration(0), milliseconds(1), Duration(0)});
+  PausingClock clock(pauses);
+  EXPECT_FALSE(read_clock_difference(clock).has_value());
+  EXPECT_EQ(clock.reads(), 15u);
+}
 
 TEST(StepWatch, FirstReadingIsNoStep) {
   StepWatch w;
