@@ -42,6 +42,12 @@ Status NtpServer::start() {
   uo.receive_timeout = kStopPollInterval;
   uo.receive_buffer_bytes = 4 << 20;
   io::SocketAddress addr = options_.listen;
+  // SO_REUSEPORT would also let a second daemon of our user join the port and silently
+  // take part of the clients: a socket bound without it first fails while one is bound.
+  if (addr.port() != 0) {
+    Result<io::UdpSocket> probe = io::UdpSocket::bind(addr, io::UdpOptions{});
+    if (!probe.ok()) return probe.status().WithContext("ntp listen");
+  }
   for (int i = 0; i < options_.threads; ++i) {
     auto w = std::make_unique<Worker>(options_.batch, options_.rate_limit);
     Result<io::UdpSocket> s = io::UdpSocket::bind(addr, uo);
