@@ -269,6 +269,9 @@ class GrpcTsoServer final : public TsoServer {
     quota.SetMaxThreads(options_.max_sequence_threads);
     builder.SetResourceQuota(quota);
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
+    // gRPC sets SO_REUSEPORT by default: a second daemon on our port would then take part
+    // of the connections, and two oracles with their own stores repeat each other's values.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     oracle_cq_ = builder.AddCompletionQueue();
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) {

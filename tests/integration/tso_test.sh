@@ -67,6 +67,16 @@ after=$("$KAIROS_BIN" tso get --grpc "$ep")
 printf '%s\n%s\n' "$last" "$after" | sort -C -u -n || fail "after a restart $after <= $last"
 [ "$("$KAIROS_BIN" seq next --grpc "$ep" --name orders)" -gt 4 ] || fail "sequence went back"
 pass "restart: timestamps and sequences continue above what was served"
+# A second daemon (its own state) on the same port is refused: gRPC alone would share the
+# port (SO_REUSEPORT), and the two sequencers would each count from where their store is.
+rc=0
+timeout 10 "$KAIROS_BIN" serve --state-dir "$SCRATCH/state2" --ntp-listen off --http-listen off --shm-name off \
+  --grpc-listen "$ep" >"$SCRATCH/dup.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && grep -q "cannot listen for gRPC on $ep (address in use" "$SCRATCH/dup.log" ||
+  fail "second daemon on $ep: rc $rc, $(cat "$SCRATCH/dup.log")"
+fresh=$(for _ in 1 2 3 4 5 6; do "$KAIROS_BIN" seq next --grpc "$ep" --name fresh; done | tr '\n' ' ')
+[ "$fresh" = "1 2 3 4 5 6 " ] || fail "six connections drew '$fresh' from a new sequence"
+pass "a second daemon on the same TCP port is refused: $(grep -o 'cannot listen.*' "$SCRATCH/dup.log")"
 kill -TERM "$serve_pid"; wait "$serve_pid"
 
 # A window persisted 1 h ahead of this clock: the oracle refuses instead of jumping.

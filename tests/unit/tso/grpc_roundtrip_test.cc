@@ -206,5 +206,30 @@ TEST(GrpcUnixSocket, AMissingDirectoryIsNamed) {
             "there, and may we create files in it?)");
 }
 
+// gRPC would share a TCP port between servers (SO_REUSEPORT): a second daemon of the same
+// user would take part of the first one's connections, and two oracles with their own
+// stores would hand out the same values. The second server is refused.
+TEST(GrpcTcp, ASecondServerOnTheSamePortIsRefused) {
+  ManualClock clock;
+  testing::MemoryStore store;
+  TimestampOracle oracle{store, {}};
+  Sequencer sequencer{store, {}};
+  ASSERT_TRUE(oracle.recover(clock.realtime()).ok());
+  TsoServerOptions options{.listen = "127.0.0.1:0",
+                           .now = [&] { return clock.realtime(); },
+                           .leader_address = {},
+                           .may_serve = {}};
+  Result<std::unique_ptr<TsoServer>> first = TsoServer::start(options, oracle, sequencer);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  options.listen = "127.0.0.1:" + std::to_string((*first)->port());
+  Result<std::unique_ptr<TsoServer>> second = TsoServer::start(options, oracle, sequencer);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().message(),
+            "cannot listen for gRPC on " + options.listen + " (address in use or invalid)");
+  first->reset();
+  Result<std::unique_ptr<TsoServer>> third = TsoServer::start(options, oracle, sequencer);
+  EXPECT_TRUE(third.ok()) << third.status().ToString();
+}
+
 }  // namespace
 }  // namespace kairos::tso
