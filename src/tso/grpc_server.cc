@@ -13,6 +13,7 @@
 #include "kairos/clock.h"
 #include "tso/grpc_address.h"
 #include "tso/status_mapping.h"
+#include "tso/tcp_listen_check.h"
 #include "tso/unix_socket_path.h"
 
 namespace kairos::tso {
@@ -255,9 +256,9 @@ class GrpcTsoServer final : public TsoServer {
   Status start() {
     Result<GrpcAddress> address = parse_grpc_address(options_.listen, GrpcAddressUse::kListen);
     if (!address.ok()) return address.status().WithContext("gRPC listen address");
-    if (address->is_unix()) {
-      if (Status s = check_unix_socket_unused(address->unix_path); !s.ok()) return s;
-    }
+    const Status bindable = address->is_unix() ? check_unix_socket_unused(address->unix_path)
+                                               : check_tcp_bindable(address->tcp);
+    if (!bindable.ok()) return bindable;
     grpc::ServerBuilder builder;
     builder.AddListeningPort(address->target(), grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&seq_service_);

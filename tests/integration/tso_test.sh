@@ -72,7 +72,7 @@ pass "restart: timestamps and sequences continue above what was served"
 rc=0
 timeout 10 "$KAIROS_BIN" serve --state-dir "$SCRATCH/state2" --ntp-listen off --http-listen off --shm-name off \
   --grpc-listen "$ep" >"$SCRATCH/dup.log" 2>&1 || rc=$?
-[ "$rc" -eq 1 ] && grep -q "cannot listen for gRPC on $ep (address in use" "$SCRATCH/dup.log" ||
+[ "$rc" -eq 1 ] && grep -q "cannot listen for gRPC on $ep: Address already in use" "$SCRATCH/dup.log" ||
   fail "second daemon on $ep: rc $rc, $(cat "$SCRATCH/dup.log")"
 fresh=$(for _ in 1 2 3 4 5 6; do "$KAIROS_BIN" seq next --grpc "$ep" --name fresh; done | tr '\n' ' ')
 [ "$fresh" = "1 2 3 4 5 6 " ] || fail "six connections drew '$fresh' from a new sequence"

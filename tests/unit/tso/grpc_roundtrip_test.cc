@@ -225,7 +225,7 @@ TEST(GrpcTcp, ASecondServerOnTheSamePortIsRefused) {
   Result<std::unique_ptr<TsoServer>> second = TsoServer::start(options, oracle, sequencer);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().message(),
-            "cannot listen for gRPC on " + options.listen + " (address in use or invalid)");
+            "cannot listen for gRPC on " + options.listen + ": Address already in use");
   first->reset();
   Result<std::unique_ptr<TsoServer>> third = TsoServer::start(options, oracle, sequencer);
   EXPECT_TRUE(third.ok()) << third.status().ToString();
