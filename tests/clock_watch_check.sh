@@ -15,7 +15,11 @@ expect() {
   local want=$1 faked=$2 rc=0; shift 2
   if [ "$faked" = 1 ]; then
     LD_PRELOAD=$FAKETIME_LIB FAKETIME="+0 x1.1" FAKETIME_DONT_FAKE_MONOTONIC=1 \
-      python3 clock_watch.py "$@" 2>"$TMP" || rc=$?
+      python3 clock_watch.py "$@" 2>"$TMP" &
+    local pid=$!
+    wait "$pid" || rc=$?
+    # libfaketime leaves its shared memory behind when Python exits: remove this run's.
+    rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid"
   else
     python3 clock_watch.py "$@" 2>"$TMP" || rc=$?
   fi
