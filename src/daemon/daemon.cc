@@ -265,7 +265,8 @@ Status Daemon::start_tso() {
             [this, now] {
               Status s = oracle_->recover(now());
               if (s.ok()) sequencer_->recover();
-              if (s.ok()) spdlog::info("tso: leader, serving (window to {} ms)", oracle_->limit_ms());
+              if (s.ok())
+                spdlog::info("tso: leader, serving (window to {} ms)", oracle_->limit_ms());
               return s;
             },
         .on_deposed =
@@ -273,7 +274,8 @@ Status Daemon::start_tso() {
               oracle_->stop_serving(Status::Unavailable(why));
               sequencer_->stop_serving(Status::Unavailable(why));
             },
-        .log = [](const std::string& event) { spdlog::info("tso election: {}", event); }};
+        .log = [](const std::string& event) { spdlog::info("tso election: {}", event); },
+        .warn = [](const std::string& problem) { spdlog::warn("tso election: {}", problem); }};
     election_ = std::make_unique<tso::EtcdElection>(*etcd_client_, std::move(election));
     election_->start();
   }

@@ -81,6 +81,7 @@ void EtcdElection::keep_alive(MonoTime now) {
   if (lease_ == 0) return;
   if (now >= next_keepalive_) {
     Result<Duration> ttl = client_.lease_keepalive(lease_);
+    if (ttl.ok()) note_success(keepalive_failures_, now);
     if (ttl.ok() && *ttl > Duration(0)) {
       std::lock_guard lock(mu_);
       lease_valid_until_ = now + *ttl;
@@ -91,7 +92,7 @@ void EtcdElection::keep_alive(MonoTime now) {
       return;
     } else {
       next_keepalive_ = now + options_.poll;  // retry soon
-      if (options_.log) options_.log("lease keepalive failed: " + ttl.status().message());
+      note_failure(keepalive_failures_, now, ttl.status());
     }
   }
   // Step down while the lease is surely still ours: at 2/3 of the TTL without proof.
@@ -104,9 +105,10 @@ void EtcdElection::campaign(MonoTime now) {
   if (lease_ == 0) {
     Result<std::int64_t> lease = client_.lease_grant(options_.lease_ttl);
     if (!lease.ok()) {
-      if (options_.log) options_.log("lease grant failed: " + lease.status().message());
+      note_failure(grant_failures_, now, lease.status());
       return;
     }
+    note_success(grant_failures_, now);
     lease_ = *lease;
     std::lock_guard lock(mu_);
     lease_valid_until_ = now + options_.lease_ttl;
@@ -116,9 +118,10 @@ void EtcdElection::campaign(MonoTime now) {
       {{EtcdCompare::Target::kCreateRevision, leader_key_, 0, ""}},
       {EtcdOp::Put(leader_key_, options_.address, lease_)}, {EtcdOp::Range(leader_key_)});
   if (!r.ok()) {
-    if (options_.log) options_.log("campaign failed: " + r.status().message());
+    note_failure(campaign_failures_, now, r.status());
     return;
   }
+  note_success(campaign_failures_, now);
   if (!r->succeeded) {
     std::lock_guard lock(mu_);
     leader_address_ = !r->ranges.empty() && r->ranges[0] ? r->ranges[0]->value : "";
@@ -155,6 +158,16 @@ void EtcdElection::step_down(const std::string& why, bool revoke) {
     (void)client_.lease_revoke(lease_);
     lease_ = 0;
   }
+}
+
+void EtcdElection::note_failure(FailureReport& report, MonoTime now, const Status& error) {
+  std::optional<std::string> line = report.failed(now, error.message());
+  if (line && options_.warn) options_.warn(*line);
+}
+
+void EtcdElection::note_success(FailureReport& report, MonoTime now) {
+  std::optional<std::string> line = report.succeeded(now);
+  if (line && options_.log) options_.log(*line);
 }
 
 }  // namespace kairos::tso

@@ -25,6 +25,7 @@
 #include "kairos/status.h"
 #include "kairos/time.h"
 #include "tso/etcd_client.h"
+#include "tso/failure_report.h"
 
 namespace kairos::tso {
 
@@ -37,8 +38,11 @@ struct EtcdElectionOptions {
   std::function<Status()> on_elected;
   // Stopped being leader (or never started): stop serving at once.
   std::function<void(const std::string& why)> on_deposed;
-  // Diagnostics ("elected", "deposed: lease expired").
+  // Diagnostics ("elected", "deposed: lease expired", an etcd request working again).
   std::function<void(const std::string& event)> log;
+  // Failed etcd requests: the first of a run at once, then summed up once a minute while
+  // they go on (FailureReport), not once per retry.
+  std::function<void(const std::string& problem)> warn;
 };
 
 struct EtcdFence {
@@ -71,6 +75,8 @@ class EtcdElection {
   void campaign(MonoTime now);
   void keep_alive(MonoTime now);
   void step_down(const std::string& why, bool revoke);
+  void note_failure(FailureReport& report, MonoTime now, const Status& error);
+  void note_success(FailureReport& report, MonoTime now);
 
   EtcdClient& client_;
   const EtcdElectionOptions options_;
@@ -89,6 +95,9 @@ class EtcdElection {
   std::int64_t lease_ = 0;
   MonoTime next_keepalive_{};
   MonoTime campaign_after_{};
+  FailureReport grant_failures_{"etcd lease grant"};
+  FailureReport keepalive_failures_{"etcd lease keepalive"};
+  FailureReport campaign_failures_{"etcd campaign"};
 };
 
 }  // namespace kairos::tso

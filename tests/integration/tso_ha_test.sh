@@ -11,7 +11,7 @@ command -v etcd >/dev/null || fail "etcd not installed (Debian: etcd-server)"
 LOAD=$KAIROS_BUILD_DIR/bin/tso_load
 FENCE=$KAIROS_BUILD_DIR/bin/etcd_fence_check
 
-declare -a cport pport gport
+declare -a cport pport gport etcd_pid
 for i in 1 2 3; do cport[$i]=$(free_tcp_port); pport[$i]=$(free_tcp_port); gport[$i]=$(free_tcp_port); done
 cluster="e1=http://127.0.0.1:${pport[1]},e2=http://127.0.0.1:${pport[2]},e3=http://127.0.0.1:${pport[3]}"
 etcd_eps="127.0.0.1:${cport[1]},127.0.0.1:${cport[2]},127.0.0.1:${cport[3]}"
@@ -21,6 +21,7 @@ for i in 1 2 3; do
     --listen-peer-urls "http://127.0.0.1:${pport[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${pport[$i]}" \
     --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token "kairos-it-$$" \
     >"$SCRATCH/etcd$i.log" 2>&1 &
+  etcd_pid[$i]=$!
   PIDS+=($!)
 done
 for _ in $(seq 100); do
@@ -136,6 +137,27 @@ for _ in $(seq 50); do grep -q "stepped down" "$SCRATCH/node$F.log" && break; sl
 grep -q "stepped down" "$SCRATCH/node$F.log" || fail_nodes "node $F did not step down after waking"
 pass "frozen leader $F replaced by $N; after waking it refused: $(head -c 150 "$SCRATCH/woke.out")"
 sleep 1
+
+# etcd gone (every member killed): the leader steps down, and each node retries every
+# 100 ms, warning once per kind of failed request, not once per retry.
+L=$(wait_leader)
+[ "$L" != 0 ] || fail_nodes "no leader before etcd went"
+declare -a seen
+for i in 1 2 3; do seen[$i]=$(wc -l <"$SCRATCH/node$i.log"); done
+for i in 1 2 3; do kill -KILL "${etcd_pid[$i]}"; done
+warnings() { tail -n +"$((seen[$1] + 1))" "$SCRATCH/node$1.log" | grep -c "warning tso election" || true; }
+for _ in $(seq 50); do
+  (( $(warnings 1) > 0 && $(warnings 2) > 0 && $(warnings 3) > 0 )) && break
+  sleep 0.1
+done
+sleep 2  # 20 more retries per node
+for i in 1 2 3; do
+  n=$(warnings "$i")
+  (( n >= 1 && n <= 3 )) || fail_nodes "node $i: $n election warnings in 2 s without etcd (want 1 to 3)"
+done
+tail -n +"$((seen[$L] + 1))" "$SCRATCH/node$L.log" | grep -q "stepped down: cannot reach etcd" ||
+  fail_nodes "leader $L did not step down without etcd"
+pass "etcd gone: leader $L stepped down; warnings per node: $(warnings 1), $(warnings 2), $(warnings 3) ($(tail -n +"$((seen[1] + 1))" "$SCRATCH/node1.log" | grep -m1 -o 'warning tso election: .*'))"
 
 # Stop the clients: kill the nodes, the recorders give up after their timeout.
 for i in 1 2 3; do kill -TERM "${node_pid[$i]}" 2>/dev/null || true; done
