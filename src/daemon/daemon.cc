@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "clock_driver/linux_kernel_clock_driver.h"
+#include "daemon/logged_store.h"
 #include "daemon/status_report.h"
 #include "io/socket_address.h"
 #include "kairos/version.h"
@@ -215,6 +216,10 @@ Status Daemon::start_tso() {
     if (!store.ok()) return store.status();
     tso_store_ = std::move(*store);
   }
+  tso_store_ = std::make_unique<LoggedStore>(
+      std::move(tso_store_), clock_,
+      [](const std::string& problem) { spdlog::warn("tso: {}", problem); },
+      [](const std::string& event) { spdlog::info("tso: {}", event); });
   tso::TimestampOracleOptions oracle_options{
       .window = c.window,
       .panic_threshold = c.panic_threshold,
