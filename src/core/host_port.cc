@@ -3,6 +3,11 @@
 #include <charconv>
 
 namespace kairos {
+namespace {
+
+constexpr std::size_t kMaxHostBytes = 253;
+
+}  // namespace
 
 std::string HostPort::to_string() const {
   const bool v6 = host.find(':') != std::string::npos;
@@ -35,6 +40,10 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
     }  // else: a bare IPv6 literal
   }
   if (host.empty()) return Status::InvalidArgument("empty host in " + quoted);
+  // A DNS name has at most 253 bytes; the bound also keeps to_string() parseable.
+  if (host.size() > kMaxHostBytes) {
+    return Status::InvalidArgument("host longer than 253 bytes in " + quoted);
+  }
   for (char c : host) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '-' || c == ':' || c == '_' || c == '%';

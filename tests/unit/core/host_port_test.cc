@@ -30,5 +30,19 @@ TEST(HostPort, RejectsWithReasons) {
             std::string::npos);
 }
 
+// Found by host_port_fuzz: a 297-byte bare IPv6-looking host parsed, but its to_string()
+// (brackets and port added) was over the 300-byte limit and did not parse back.
+TEST(HostPort, AHostHasAtMost253BytesSoItsTextParsesBack) {
+  const std::string longest(253, 'a');
+  Result<HostPort> ok = parse_host_port(longest, 123);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(parse_host_port(ok->to_string(), 1).ok());
+  const std::string bare_v6 = ":" + std::string(296, ':');
+  Result<HostPort> r = parse_host_port(bare_v6, 123);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().rfind("host longer than 253 bytes in ", 0), 0u);
+  EXPECT_FALSE(parse_host_port(std::string(254, 'a') + ":1", 1).ok());
+}
+
 }  // namespace
 }  // namespace kairos
