@@ -168,7 +168,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* cmd = app.add_subcommand(
       "serve",
-      "Run the kairos daemon in the foreground until SIGINT or SIGTERM.\n"
+      "Run the kairos daemon in the foreground until SIGINT, SIGTERM or SIGHUP.\n"
       "Without --config it runs on the embedded default config (docs/config.md).");
   cmd->add_option("-c,--config", flags->config_file, "TOML config file (docs/config.md)")
       ->check(CLI::ExistingFile);

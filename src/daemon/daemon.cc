@@ -2,6 +2,7 @@
 
 #include <asio/signal_set.hpp>
 #include <csignal>
+#include <cstring>
 #include <functional>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -345,10 +346,12 @@ std::string Daemon::describe() const {
 }
 
 void Daemon::run() {
-  asio::signal_set signals(loop_, SIGINT, SIGTERM);
+  // SIGHUP too (a closed terminal, a reload script): its default would end the process on
+  // the spot, leaving the shared-memory segment to go stale and the socket file behind.
+  asio::signal_set signals(loop_, SIGINT, SIGTERM, SIGHUP);
   signals.async_wait([this](const std::error_code& ec, int signo) {
     if (ec) return;
-    spdlog::info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    spdlog::info("received SIG{}, shutting down", ::sigabbrev_np(signo));
     stop_shm();  // readers must stop trusting this node before anything else goes
     loop_.stop();
   });

@@ -1,7 +1,7 @@
 // Daemon: the composition root of `kairos serve`. It turns a Config into running
 // components, starts them in dependency order (time source → NTP responder → status
-// endpoint), runs the control loop until SIGINT or SIGTERM (or stop()), and stops them in
-// reverse order.
+// endpoint), runs the control loop until SIGINT, SIGTERM or SIGHUP (or stop()), and stops
+// them in reverse order.
 //
 // The node's time is one ClockSnapshot in a Seqlock: the sync loop (or, with no upstream
 // sources, the local clock) writes it; the NTP responder threads and the status endpoint
@@ -54,7 +54,7 @@ class Daemon {
 
   // Starts every component; an error names the one that failed.
   Status start();
-  // Runs until SIGINT/SIGTERM or stop(); then stops components in reverse order.
+  // Runs until SIGINT/SIGTERM/SIGHUP or stop(); then stops components in reverse order.
   void run();
   // Makes run() return. Safe from any thread.
   void stop();

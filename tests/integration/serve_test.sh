@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `kairos serve` starts on the embedded config, says what it serves, and stops cleanly on
-# SIGINT and SIGTERM; bad config and bad flags get clear errors and a non-zero exit.
+# SIGINT, SIGTERM and SIGHUP; bad config and bad flags get clear errors and a non-zero exit.
 source "$(dirname "$0")/lib.sh"
 
 "$KAIROS_BIN" --version | grep -Eq '^kairos [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 "$KAIROS_BIN" serve --grpc-listen 127.0.0.1:0 --help | grep -q -- --state-dir || fail "serve --help explains --state-dir"
 pass "version and help"
 
-for sig in INT TERM; do
+for sig in INT TERM HUP; do
   log=$SCRATCH/serve-$sig.log
   setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --grpc-listen 127.0.0.1:0 --state-dir "$SCRATCH/state-$sig" >"$log" 2>&1 &
   pid=$!
