@@ -22,7 +22,8 @@
 // a thread wake-up, an async one does not).
 //
 // Failures: a call retries on UNAVAILABLE (server down, not the leader, failover) with
-// exponential backoff, trying the leader the server names, else the next endpoint, and on
+// exponential backoff, trying the leader the server names (also when it is none of the
+// endpoints: one node is enough to find the leader), else the next endpoint, and on
 // RESOURCE_EXHAUSTED (a busy server) with the same backoff on the same endpoint, until
 // `timeout` has passed since the call began; then it returns the last error. Bad requests
 // (count 0, over the server's limit, bad name) and a refusing oracle (clock behind its
@@ -46,8 +47,9 @@
 namespace kairos {
 
 struct TsoClientOptions {
-  // "HOST:PORT" of every node of the cluster (any order; the client finds the leader), or
-  // "unix:PATH" for a node serving on a Unix socket of this host.
+  // "HOST:PORT" of the nodes of the cluster (any order; the client finds the leader, which
+  // followers name; list them all so that one down node is no outage), or "unix:PATH" for
+  // a node serving on a Unix socket of this host.
   std::vector<std::string> endpoints = {"127.0.0.1:11190"};
   Duration timeout = seconds(5);               // per call, retries included
   Duration initial_backoff = milliseconds(5);  // first wait before a retry, then doubles

@@ -45,10 +45,16 @@ using tso::kLeaderMetadataKey;
 
 // One spelling per address, for comparing a follower's leader hint with the endpoints:
 // "unix:///run/k.sock" and "unix:/run/k.sock" are one socket. Names are not resolved.
+// Empty when `text` is no address to connect to.
 std::string address_key(std::string_view text) {
   Result<tso::GrpcAddress> a = tso::parse_grpc_address(text, tso::GrpcAddressUse::kConnect);
-  return a.ok() ? a->target() : std::string(text);
+  return a.ok() ? a->target() : std::string();
 }
+
+// Leaders named by followers that are not among the configured endpoints are reached
+// directly; at most this many are kept (the oldest is replaced), so hints cannot grow the
+// list without bound.
+constexpr std::size_t kMaxLearnedEndpoints = 4;
 
 struct Waiter {
   std::uint32_t count = 0;
@@ -136,17 +142,11 @@ class GrpcTsoClient final : public TsoClient {
         tick_(std::clamp<Duration>(options_.timeout / 8, milliseconds(1), milliseconds(50))),
         sequences_(options_.max_sequence_batch, sequence_sender()),
         async_sequences_(options_.max_sequence_batch, options_.timeout, sequence_sender()) {
-    grpc::ChannelArguments args;
     // Reconnect fast after a restart or failover (gRPC's default backoff starts at 1 s).
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 250);
-    for (const std::string& ep : options_.endpoints) {
-      endpoint_keys_.push_back(address_key(ep));
-      auto channel = grpc::CreateCustomChannel(ep, grpc::InsecureChannelCredentials(), args);
-      seq_stubs_.push_back(pb::Sequencer::NewStub(channel));
-      ts_stubs_.push_back(pb::TimestampOracle::NewStub(channel));
-    }
+    channel_args_.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
+    channel_args_.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
+    channel_args_.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 250);
+    for (const std::string& ep : options_.endpoints) endpoints_.push_back(make_endpoint(ep));
     dispatcher_ = std::thread([this] { dispatch_loop(); });
     timer_ = std::thread([this] { expire_loop(); });
   }
@@ -243,13 +243,14 @@ class GrpcTsoClient final : public TsoClient {
     Status last;
     while (true) {
       const std::size_t ep = preferred_.load();
+      const std::shared_ptr<pb::Sequencer::Stub> stub = endpoint(ep).seq;
       grpc::ClientContext ctx;
       ctx.set_deadline(
           std::chrono::system_clock::now() +
           std::chrono::duration_cast<std::chrono::microseconds>(deadline - mono_now()));
       pb::NextResponse resp;
       if (!begin_sequence_call(&ctx)) return Status::Unavailable("client is shutting down");
-      grpc::Status gs = seq_stubs_[ep]->Next(&ctx, req, &resp);
+      grpc::Status gs = stub->Next(&ctx, req, &resp);
       const bool live = end_sequence_call(&ctx);
       if (gs.ok()) return SequenceRange{resp.first(), resp.count()};
       if (!live) return Status::Unavailable("client is shutting down");
@@ -280,21 +281,53 @@ class GrpcTsoClient final : public TsoClient {
     return !stopping_;
   }
 
-  // After a failure on endpoint `ep`: go to the leader a follower named, else rotate.
+  struct Endpoint {
+    std::string key;  // address_key of its address
+    std::shared_ptr<pb::Sequencer::Stub> seq;
+    std::shared_ptr<pb::TimestampOracle::Stub> ts;
+  };
+
+  Endpoint make_endpoint(const std::string& address) const {
+    auto channel =
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), channel_args_);
+    return {address_key(address), pb::Sequencer::NewStub(channel),
+            pb::TimestampOracle::NewStub(channel)};
+  }
+
+  Endpoint endpoint(std::size_t i) {
+    std::lock_guard lock(endpoints_mu_);
+    return endpoints_[i % endpoints_.size()];
+  }
+
+  // After a failure on endpoint `ep`: go to the leader a follower named (added to the
+  // endpoints if it is none of them: a name where the client has an IP, or a node the
+  // client was not given, as PD's client follows the leader it is told of), else rotate.
   void follow_leader(std::size_t ep, const std::multimap<grpc::string_ref, grpc::string_ref>& md) {
     auto it = md.find(kLeaderMetadataKey);
-    if (it != md.end()) {
-      const std::string leader =
-          address_key(std::string_view(it->second.data(), it->second.size()));
-      for (std::size_t i = 0; i < endpoint_keys_.size(); ++i) {
-        if (endpoint_keys_[i] == leader) {
+    const std::string leader =
+        it == md.end() ? std::string()
+                       : address_key(std::string_view(it->second.data(), it->second.size()));
+    std::lock_guard lock(endpoints_mu_);
+    if (!leader.empty()) {
+      for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+        if (endpoints_[i].key == leader) {
           preferred_.store(i);
           return;
         }
       }
+      const std::size_t configured = options_.endpoints.size();
+      std::size_t slot = endpoints_.size();
+      if (slot == configured + kMaxLearnedEndpoints) {
+        slot = configured + learned_++ % kMaxLearnedEndpoints;
+        endpoints_[slot] = make_endpoint(leader);
+      } else {
+        endpoints_.push_back(make_endpoint(leader));
+      }
+      preferred_.store(slot);
+      return;
     }
     std::size_t expected = ep;
-    preferred_.compare_exchange_strong(expected, (ep + 1) % options_.endpoints.size());
+    preferred_.compare_exchange_strong(expected, (ep + 1) % endpoints_.size());
   }
 
   // Waiter pool. Precondition: mu_ held.
@@ -494,7 +527,8 @@ class GrpcTsoClient final : public TsoClient {
     ctx_ = ctx.get();
     lock.unlock();
     Session s;
-    s.stream = ts_stubs_[ep]->GetTimestamps(ctx.get());
+    const std::shared_ptr<pb::TimestampOracle::Stub> stub = endpoint(ep).ts;
+    s.stream = stub->GetTimestamps(ctx.get());
     lock.lock();
     session_ = &s;
     std::thread reader([&] { read_loop(s); });
@@ -559,13 +593,17 @@ class GrpcTsoClient final : public TsoClient {
 
   const TsoClientOptions options_;
   const Duration tick_;  // longest sleep of the dispatcher (hung stream) and the timer
-  std::vector<std::string> endpoint_keys_;  // address_key of each endpoint, in order
-  std::vector<std::unique_ptr<pb::Sequencer::Stub>> seq_stubs_;
-  std::vector<std::unique_ptr<pb::TimestampOracle::Stub>> ts_stubs_;
+  grpc::ChannelArguments channel_args_;
+  std::mutex endpoints_mu_;
+  // Guarded by endpoints_mu_: the configured endpoints in order, then leaders named by
+  // followers (at most kMaxLearnedEndpoints). Indexes stay valid: it only grows, and a
+  // replaced learned endpoint is only another address to try.
+  std::vector<Endpoint> endpoints_;
+  std::size_t learned_ = 0;  // guarded by endpoints_mu_: learned endpoints replaced so far
   std::atomic<std::size_t> preferred_{0};
   tso::SequenceCombiner sequences_;
   std::mutex seq_mu_;
-  bool stopping_ = false;                    // guarded by seq_mu_: set first by the destructor
+  bool stopping_ = false;                        // guarded by seq_mu_: set first by the destructor
   std::vector<grpc::ClientContext*> seq_calls_;  // guarded by seq_mu_: sequence RPCs under way
 
   std::mutex mu_;

@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 command -v etcd >/dev/null || fail "etcd not installed (Debian: etcd-server)"
 LOAD=$KAIROS_BUILD_DIR/bin/tso_load
 FENCE=$KAIROS_BUILD_DIR/bin/etcd_fence_check
+PROBE=$KAIROS_BUILD_DIR/bin/tso_probe
 
 declare -a cport pport gport etcd_pid
 for i in 1 2 3; do cport[$i]=$(free_tcp_port); pport[$i]=$(free_tcp_port); gport[$i]=$(free_tcp_port); done
@@ -85,10 +86,14 @@ L=$(wait_leader)
 "$KAIROS_BIN" tso get --grpc "$endpoints" --timeout 5s >/dev/null || fail_nodes "tso get through the cluster"
 for i in 1 2 3; do
   [ "$i" = "$L" ] && continue
-  rc=0; "$KAIROS_BIN" tso get --grpc "127.0.0.1:${gport[$i]}" --timeout 1s >/dev/null 2>"$SCRATCH/f.err" || rc=$?
-  [ "$rc" -ne 0 ] && grep -q "not the leader" "$SCRATCH/f.err" || fail_nodes "follower $i served or unclear error: $(cat "$SCRATCH/f.err")"
+  rc=0; "$PROBE" "127.0.0.1:${gport[$i]}" >"$SCRATCH/f.out" 2>&1 || rc=$?
+  [ "$rc" -eq 1 ] && grep -q "UNAVAILABLE: not the leader.*; leader=127.0.0.1:${gport[$L]}\$" "$SCRATCH/f.out" ||
+    fail_nodes "follower $i served or did not name the leader: $(cat "$SCRATCH/f.out")"
+  # The client library given only this follower goes to the leader it names.
+  "$KAIROS_BIN" tso get --grpc "127.0.0.1:${gport[$i]}" --timeout 5s >/dev/null ||
+    fail_nodes "tso get given only follower $i"
 done
-pass "node $L leads; followers answer 'not the leader' ($(head -c 120 "$SCRATCH/f.err"))"
+pass "node $L leads; followers refuse and name it ($(head -c 150 "$SCRATCH/f.out")); a client given one follower is served by the leader"
 
 # Clients that draw through every event below (failover, resignations, a frozen leader).
 "$LOAD" record --kind ts --grpc "$endpoints" --callers 3 --count 2 --timeout 12s --out "$SCRATCH/ha.ts" &
@@ -131,8 +136,8 @@ N=$(wait_leader "$F")
 [ "$N" != 0 ] || fail_nodes "no new leader while node $F is frozen"
 sleep 1
 kill -CONT "${node_pid[$F]}"
-rc=0; "$KAIROS_BIN" tso get --grpc "127.0.0.1:${gport[$F]}" --timeout 1s >"$SCRATCH/woke.out" 2>&1 || rc=$?
-[ "$rc" -ne 0 ] || fail_nodes "the deposed leader $F served after waking: $(cat "$SCRATCH/woke.out")"
+rc=0; "$PROBE" "127.0.0.1:${gport[$F]}" >"$SCRATCH/woke.out" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail_nodes "the deposed leader $F served after waking: $(cat "$SCRATCH/woke.out")"
 for _ in $(seq 50); do grep -q "stepped down" "$SCRATCH/node$F.log" && break; sleep 0.1; done
 grep -q "stepped down" "$SCRATCH/node$F.log" || fail_nodes "node $F did not step down after waking"
 pass "frozen leader $F replaced by $N; after waking it refused: $(head -c 150 "$SCRATCH/woke.out")"

@@ -178,5 +178,46 @@ TEST_F(FollowerNamingTheLeader, TimestampStreamsGoToTheLeader) {
   EXPECT_EQ(bystander_.service.ts_streams(), 0);
 }
 
+// The client was given one node, a follower; the leader it names is not among the
+// endpoints (a node the client was not told of, or named differently). The client goes
+// there, as PD's client follows the leader it is told of; rotating would only come back
+// to the follower.
+class OnlyAFollowerGiven : public ::testing::Test {
+ protected:
+  FakeServer leader_{"127.0.0.1:0", 0};
+  FakeServer follower_{"127.0.0.1:0", INT_MAX, kNotLeader, leader_.endpoint()};
+};
+
+TEST_F(OnlyAFollowerGiven, CallsGoToTheLeaderItNames) {
+  ASSERT_TRUE(leader_.port != 0 && follower_.port != 0);
+  std::unique_ptr<TsoClient> c = client_of({follower_.endpoint()});
+  ASSERT_NE(c, nullptr);
+  Result<SequenceRange> seq = c->next_sequence("orders", 5);
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  Result<TimestampRange> ts = c->get_timestamps(7);
+  ASSERT_TRUE(ts.ok()) << ts.status().ToString();
+  EXPECT_EQ(follower_.service.seq_calls(), 1);
+  EXPECT_EQ(leader_.service.seq_calls(), 1);
+  EXPECT_EQ(leader_.service.ts_streams(), 1);
+  EXPECT_LE(follower_.service.ts_streams(), 1);
+}
+
+// A hint that is no address is not followed: the client stays with what it was given and
+// fails with the follower's word at its deadline.
+TEST(FollowerWithABadHint, IsNotFollowed) {
+  FakeServer follower{"127.0.0.1:0", INT_MAX, kNotLeader, "no address at all"};
+  ASSERT_NE(follower.port, 0);
+  TsoClientOptions o;
+  o.endpoints = {follower.endpoint()};
+  o.timeout = milliseconds(200);
+  Result<std::unique_ptr<TsoClient>> c = TsoClient::connect(o);
+  ASSERT_TRUE(c.ok());
+  Result<SequenceRange> r = (*c)->next_sequence("orders", 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not the leader"), std::string::npos)
+      << r.status().ToString();
+  EXPECT_GE(follower.service.seq_calls(), 1);
+}
+
 }  // namespace
 }  // namespace kairos
