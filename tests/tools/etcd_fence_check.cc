@@ -48,13 +48,16 @@ int main(int argc, char** argv) {
   EtcdClient client(endpoints, seconds(2));
   const std::string prefix = "/fence-check/";
   auto log = [](const std::string& e) { std::fprintf(stderr, "election: %s\n", e.c_str()); };
+  auto node = [&](const char* address) {
+    return EtcdElectionOptions{.prefix = prefix,
+                               .address = address,
+                               .on_elected = {},
+                               .on_deposed = {},
+                               .log = log,
+                               .warn = log};
+  };
 
-  EtcdElection a(client, {.prefix = prefix,
-                          .address = "A",
-                          .on_elected = {},
-                          .on_deposed = {},
-                          .log = log,
-                          .warn = log});
+  EtcdElection a(client, node("A"));
   a.start();
   check(wait_leader(a), "A is elected");
   const EtcdFence fence_a = a.fence();
@@ -62,12 +65,7 @@ int main(int argc, char** argv) {
   check(store_a.compare_and_set("ts", 0, 100).ok(), "leader A writes ts = 100");
   a.stop();  // A's term ends: its lease is revoked, the leader key is gone
 
-  EtcdElection b(client, {.prefix = prefix,
-                          .address = "B",
-                          .on_elected = {},
-                          .on_deposed = {},
-                          .log = log,
-                          .warn = log});
+  EtcdElection b(client, node("B"));
   b.start();
   check(wait_leader(b), "B is elected after A");
   EtcdStore store_b(client, prefix, [&] { return b.fence(); });
