@@ -1,4 +1,5 @@
-// Process-wide logging setup: spdlog to stderr, UTC timestamps, one line per event.
+// Process-wide logging setup: spdlog to stderr, UTC timestamps, one line per event; gRPC's
+// own log lines go through it too ("grpc: ...").
 #pragma once
 
 #include <string_view>
