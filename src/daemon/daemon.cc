@@ -185,6 +185,9 @@ Status Daemon::start_http() {
 }
 
 Status Daemon::start() {
+  // A log pipe whose reader went away (`kairos serve 2>&1 | logger`, logger gone) must not
+  // end the time service, nor its clean stop: writes to it fail with EPIPE instead.
+  std::signal(SIGPIPE, SIG_IGN);
   if (Status s = start_shm(); !s.ok()) return s;
   if (config_.sources.empty()) {
     if (config_.sync.discipline_system_clock) {

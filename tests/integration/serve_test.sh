@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `kairos serve` starts on the embedded config, says what it serves, and stops cleanly on
-# SIGINT, SIGTERM and SIGHUP; bad config and bad flags get clear errors and a non-zero exit.
+# SIGINT, SIGTERM and SIGHUP, also with its log pipe closed; bad config and bad flags get
+# clear errors and a non-zero exit.
 source "$(dirname "$0")/lib.sh"
 
 "$KAIROS_BIN" --version | grep -Eq '^kairos [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
@@ -21,6 +22,24 @@ for sig in INT TERM HUP; do
   grep -q "stopped" "$log" || fail "no 'stopped' line after SIG$sig"
   pass "SIG$sig stops serve cleanly"
 done
+
+# Its log pipe's reader gone, the daemon still serves and still stops cleanly (SIGPIPE
+# would end it on the "shutting down" line, leaving its shared-memory segment behind).
+mkfifo "$SCRATCH/log.fifo"
+shm=/kairos-it-pipe-$$
+setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name "$shm" \
+  --grpc-listen off --state-dir "$SCRATCH/state-pipe" 2>"$SCRATCH/log.fifo" &
+pid=$!
+PIDS+=("$pid")
+# Read up to the line that says it serves, then the pipe has no reader.
+timeout 20 grep -q -m1 "serving:" "$SCRATCH/log.fifo" || fail "serve did not say it serves within 20 s"
+[ -e "/dev/shm$shm" ] || fail "no shared-memory segment /dev/shm$shm"
+kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+left=no; [ -e "/dev/shm$shm" ] && left=yes && rm -f "/dev/shm$shm"
+[ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM with its log pipe closed"
+[ "$left" = no ] || fail "segment left behind with the log pipe closed"
+pass "a closed log pipe: serve still stops cleanly and removes its segment"
 
 # XDG_STATE_HOME is the default home of state.
 log=$SCRATCH/xdg.log
