@@ -280,7 +280,7 @@ class GrpcTsoServer final : public TsoServer {
       return Status::Unavailable(
           "cannot listen for gRPC on " + options_.listen +
           (address->is_unix() ? " (is its directory there, and may we create files in it?)"
-                              : " (address in use or invalid)"));
+                              : " (gRPC's own log line before this one says why)"));
     }
     oracle_thread_ = std::thread([this] { oracle_service_.serve(*oracle_cq_); });
     extender_ = std::thread([this] { extend_loop(); });

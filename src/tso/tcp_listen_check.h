@@ -12,9 +12,10 @@
 
 namespace kairos::tso {
 
-// Ok when a listening socket could bind `address` now, and also when the host is a name or
-// the port is 0 (gRPC resolves names to several addresses and needs only one; the kernel
-// picks a free port). Otherwise Unavailable, naming the address and the system's reason.
+// Ok when a listening socket could bind `address` now: for a name, one of the addresses it
+// resolves to (gRPC listens on all of them and needs one); port 0 checks only the address.
+// Otherwise Unavailable, naming the address and the system's or the resolver's reason.
+// A name is resolved with getaddrinfo, which may wait for DNS.
 Status check_tcp_bindable(const HostPort& address);
 
 }  // namespace kairos::tso
