@@ -6,8 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <string>
 
 namespace kairos::tso {
 namespace {
@@ -28,6 +27,31 @@ Status fsync_path(const std::filesystem::path& path, int flags) {
   return Status::Ok();
 }
 
+// The marks in `path`; none when it does not exist. Any other failure to read it is an
+// error: starting from nothing would reissue what was served before.
+Result<HwmMap> read_marks(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return HwmMap{};
+  if (fd < 0) return Status::Unavailable("cannot read " + path.string() + ": " + errno_text());
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string err = errno_text();
+      ::close(fd);
+      return Status::Unavailable("cannot read " + path.string() + ": " + err);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  Result<HwmMap> parsed = parse_hwm_file(text);
+  if (!parsed.ok()) return parsed.status().WithContext(path.string());
+  return parsed;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<FileStore>> FileStore::open(const std::filesystem::path& dir) {
@@ -42,20 +66,13 @@ Result<std::unique_ptr<FileStore>> FileStore::open(const std::filesystem::path& 
                                " is in use by another kairos process (" + lock_path.string() +
                                " is locked)");
   }
-  HwmMap marks;
   const std::filesystem::path path = dir / kFileName;
-  std::ifstream in(path, std::ios::binary);
-  if (in) {
-    std::ostringstream text;
-    text << in.rdbuf();
-    Result<HwmMap> parsed = parse_hwm_file(text.str());
-    if (!parsed.ok()) {
-      ::close(lock_fd);
-      return parsed.status().WithContext(path.string());
-    }
-    marks = std::move(*parsed);
+  Result<HwmMap> marks = read_marks(path);
+  if (!marks.ok()) {
+    ::close(lock_fd);
+    return marks.status();
   }
-  return std::unique_ptr<FileStore>(new FileStore(dir, lock_fd, std::move(marks)));
+  return std::unique_ptr<FileStore>(new FileStore(dir, lock_fd, std::move(*marks)));
 }
 
 FileStore::FileStore(std::filesystem::path dir, int lock_fd, HwmMap marks)

@@ -67,6 +67,20 @@ TEST_F(FileStoreTest, ACorruptFileIsAnErrorNotAFreshStart) {
       << store.status().message();
 }
 
+TEST_F(FileStoreTest, AFileThatCannotBeReadIsAnErrorNotAFreshStart) {
+  // A link to itself: open fails with ELOOP (root reads past permissions, not past this).
+  std::filesystem::create_symlink("tso.hwm", dir_ / "tso.hwm");
+  auto store = FileStore::open(dir_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store.status().message(),
+            "cannot read " + (dir_ / "tso.hwm").string() + ": Too many levels of symbolic links");
+  // The file is left as it was, and so is the lock: a later open may try again.
+  EXPECT_TRUE(std::filesystem::is_symlink(dir_ / "tso.hwm"));
+  std::filesystem::remove(dir_ / "tso.hwm");
+  EXPECT_TRUE(FileStore::open(dir_).ok());
+}
+
 TEST_F(FileStoreTest, ALeftoverTempFileIsIgnored) {
   {
     auto store = FileStore::open(dir_);
