@@ -55,8 +55,8 @@ Result<std::uint64_t> Sequencer::next(std::string_view name, std::uint64_t count
     if (!stored.ok())
       return stored.status().WithContext("loading sequence '" + std::string(name) + "'");
     // Everything served before has value < *stored; numbers start at 1.
-    it =
-        seqs_.emplace(std::string(name), State{std::max<std::uint64_t>(*stored, 1), *stored}).first;
+    it = seqs_.emplace(std::string(name), State{std::max<std::uint64_t>(*stored, 1), {*stored}})
+             .first;
   }
   State& st = it->second;
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
@@ -66,16 +66,18 @@ Result<std::uint64_t> Sequencer::next(std::string_view name, std::uint64_t count
   const std::uint64_t end = st.next + count;  // exclusive
   if (end > st.limit) {
     const std::uint64_t target = end > kMax - options_.block ? kMax : end + options_.block;
-    Status s = store_.compare_and_set(key, st.limit, target);
-    if (s.code() == StatusCode::kFailedPrecondition) {
+    Result<std::uint64_t> stored = advance_mark(store_, key, st.mark, target);
+    if (stored.status().code() == StatusCode::kFailedPrecondition) {
       serving_ = false;
-      stopped_ = Status::Unavailable("sequence bound was moved by another writer (" + s.message() +
+      stopped_ = Status::Unavailable("sequence bound was moved by another writer (" +
+                                     stored.status().message() +
                                      "); the sequencer stopped serving");
       seqs_.clear();
       return stopped_;
     }
-    if (!s.ok()) return s.WithContext("extending sequence '" + std::string(name) + "'");
-    st.limit = target;
+    if (!stored.ok())
+      return stored.status().WithContext("extending sequence '" + std::string(name) + "'");
+    st.limit = *stored;
   }
   const std::uint64_t first = st.next;
   st.next = end;

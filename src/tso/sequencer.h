@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "kairos/status.h"
+#include "tso/advance_mark.h"
 #include "tso/store.h"
 
 namespace kairos::tso {
@@ -50,7 +51,8 @@ class Sequencer {
  private:
   struct State {
     std::uint64_t next = 0;   // first unserved number
-    std::uint64_t limit = 0;  // the stored bound: next may grow up to it
+    KnownMark mark;           // the stored bound as last written (or read)
+    std::uint64_t limit = 0;  // the confirmed stored bound: next may grow up to it
   };
 
   const SequencerOptions options_;

@@ -79,6 +79,7 @@ Status TimestampOracle::recover_window(UnixTime now) {
   if (Status s = store_.compare_and_set(kTimestampKey, *stored, target); !s.ok()) {
     return s.WithContext("writing the first timestamp window");
   }
+  mark_ = {target, false};
   std::lock_guard lock(mu_);
   limit_ms_ = target;
   last_phys_ms_ = start;
@@ -151,25 +152,23 @@ Status TimestampOracle::extend(UnixTime now) {
 
 Status TimestampOracle::extend_to(std::uint64_t need_limit_ms, std::uint64_t now_ms) {
   std::lock_guard extend_lock(extend_mu_);
-  std::uint64_t old_limit = 0;
   {
     std::lock_guard lock(mu_);
     if (!serving_) return stopped_;
     if (limit_ms_ >= need_limit_ms) return Status::Ok();  // someone else extended it
-    old_limit = limit_ms_;
   }
-  const std::uint64_t target = std::max(now_ms + window_ms_, need_limit_ms);
-  Status s = store_.compare_and_set(kTimestampKey, old_limit, target);
+  Result<std::uint64_t> stored = advance_mark(store_, kTimestampKey, mark_,
+                                              std::max(now_ms + window_ms_, need_limit_ms));
   std::lock_guard lock(mu_);
-  if (s.code() == StatusCode::kFailedPrecondition) {
+  if (stored.status().code() == StatusCode::kFailedPrecondition) {
     // Someone else owns the window now: never serve from our old view of it again.
     serving_ = false;
-    stopped_ = Status::Unavailable("timestamp window was moved by another writer (" + s.message() +
-                                   "); this oracle stopped serving");
+    stopped_ = Status::Unavailable("timestamp window was moved by another writer (" +
+                                   stored.status().message() + "); this oracle stopped serving");
     return stopped_;
   }
-  if (!s.ok()) return s.WithContext("extending the timestamp window");
-  limit_ms_ = std::max(limit_ms_, target);
+  if (!stored.ok()) return stored.status().WithContext("extending the timestamp window");
+  limit_ms_ = std::max(limit_ms_, *stored);
   return Status::Ok();
 }
 

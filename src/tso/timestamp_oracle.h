@@ -13,7 +13,9 @@
 // threshold (the clock stepped back, or a wrong clock), the oracle refuses to serve
 // (FailedPrecondition) instead of silently jumping. A compare-and-set refused by the
 // store (another writer, a fenced leader) stops the oracle until recover() is called again
-// (requests then get Unavailable: another node serves, the client should go there).
+// (requests then get Unavailable: another node serves, the client should go there). A
+// write whose answer was lost does not: the next extension reads the store first
+// (advance_mark.h).
 //
 // Thread safety: every method may be called from any thread. allocate() takes one short
 // mutex; store writes happen outside it (a second mutex serializes them).
@@ -24,6 +26,7 @@
 
 #include "kairos/status.h"
 #include "kairos/time.h"
+#include "tso/advance_mark.h"
 #include "tso/store.h"
 
 namespace kairos::tso {
@@ -71,6 +74,7 @@ class TimestampOracle {
   const std::uint64_t panic_ms_;
 
   std::mutex extend_mu_;  // serializes store writes; taken before mu_, never after
+  KnownMark mark_;        // guarded by extend_mu_: the stored bound as this writer knows it
   mutable std::mutex mu_;
   bool serving_ = false;  // guarded by mu_
   Status stopped_ = Status::Unavailable("timestamp oracle is not ready (not recovered)");  // mu_

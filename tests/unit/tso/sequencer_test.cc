@@ -56,6 +56,20 @@ TEST(Sequencer, StoreFailureServesNothingBeyondTheBound) {
   EXPECT_EQ(*seq.next("n", 1), 16u);
 }
 
+TEST(Sequencer, AWriteWhoseAnswerWasLostDoesNotStopServing) {
+  MemoryStore store;
+  Sequencer seq(store, {.block = 10});
+  ASSERT_EQ(*seq.next("n", 5), 1u);  // bound 16
+  ASSERT_EQ(*seq.next("other", 1), 1u);
+  store.lose_next_answer(Status::Unavailable("etcd: timed out"));
+  EXPECT_EQ(seq.next("n", 20).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store.get("seq/n"), 36u);  // it was written all the same
+  // The next write finds it and goes on from there: no number is skipped or repeated.
+  EXPECT_EQ(*seq.next("n", 20), 6u);
+  EXPECT_EQ(*seq.next("n", 1), 26u);
+  EXPECT_EQ(*seq.next("other", 1), 2u);
+}
+
 TEST(Sequencer, BadRequestsGetClearErrors) {
   MemoryStore store;
   Sequencer seq(store, {.max_count = 100, .max_names = 2});

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "tso/store.h"
 
@@ -26,13 +27,18 @@ class MemoryStore : public Store {
     if (cur != expected) return Status::FailedPrecondition("mark moved");
     cur = value;
     ++writes_;
-    return Status::Ok();
+    return std::exchange(lost_answer_, Status::Ok());
   }
   std::string describe() const override { return "memory"; }
 
   void fail_writes(Status s) {
     std::lock_guard lock(mu_);
     fail_writes_ = std::move(s);
+  }
+  // The next write is applied, but its caller gets `s` (an etcd reply that never came).
+  void lose_next_answer(Status s) {
+    std::lock_guard lock(mu_);
+    lost_answer_ = std::move(s);
   }
   void fail_loads(Status s) {
     std::lock_guard lock(mu_);
@@ -57,6 +63,7 @@ class MemoryStore : public Store {
   std::map<std::string, std::uint64_t> marks_;
   Status fail_writes_;
   Status fail_loads_;
+  Status lost_answer_;
   int writes_ = 0;
 };
 

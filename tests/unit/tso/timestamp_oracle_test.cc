@@ -194,6 +194,27 @@ TEST(TimestampOracle, AWindowMovedByAnotherWriterStopsServing) {
   EXPECT_EQ(store.get("ts"), ms_of(clock.realtime()) + 2000);
 }
 
+TEST(TimestampOracle, AWriteWhoseAnswerWasLostDoesNotStopServing) {
+  ManualClock clock;
+  MemoryStore store;
+  TimestampOracle oracle(store, {});
+  const std::uint64_t t0 = ms_of(clock.realtime());
+  ASSERT_TRUE(oracle.recover(clock.realtime()).ok());  // bound t0 + 3000
+  const std::uint64_t before = *oracle.allocate(1, clock.realtime());
+  clock.advance(milliseconds(1600));
+  store.lose_next_answer(Status::Unavailable("etcd: timed out"));
+  EXPECT_EQ(oracle.extend(clock.realtime()).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store.get("ts"), t0 + 4600);  // it was written all the same
+  EXPECT_EQ(oracle.limit_ms(), t0 + 3000);
+  // Past the confirmed bound the oracle must write again; it finds its own lost write.
+  clock.advance(milliseconds(1900));
+  Result<std::uint64_t> after = oracle.allocate(1, clock.realtime());
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_GT(*after, before);
+  EXPECT_EQ(oracle.limit_ms(), t0 + 6500);
+  EXPECT_EQ(store.get("ts"), t0 + 6500);
+}
+
 TEST(TimestampOracle, OptionsAreValidated) {
   EXPECT_TRUE(validate(TimestampOracleOptions{}).ok());
   EXPECT_FALSE(validate(TimestampOracleOptions{.window = microseconds(10)}).ok());
