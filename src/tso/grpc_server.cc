@@ -34,6 +34,13 @@ grpc::Status reply_error(grpc::ServerContextBase* ctx, const Status& s,
   return to_grpc(s);
 }
 
+// Whether this node may answer now (a leader whose lease is surely alive). Asked before a
+// request takes values and again after: the lease may end meanwhile (a wait for the store,
+// a paused process), and the next leader may already have served above values taken then.
+Status may_serve(const TsoServerOptions& options) {
+  return options.may_serve ? options.may_serve() : Status::Ok();
+}
+
 class SequencerService final : public pb::Sequencer::Service {
  public:
   SequencerService(Sequencer& seq, const TsoServerOptions& options)
@@ -41,12 +48,12 @@ class SequencerService final : public pb::Sequencer::Service {
 
   grpc::Status Next(grpc::ServerContext* ctx, const pb::NextRequest* req,
                     pb::NextResponse* resp) override {
-    if (options_.may_serve) {
-      if (Status s = options_.may_serve(); !s.ok())
-        return reply_error(ctx, s, options_.leader_address);
-    }
+    if (Status s = may_serve(options_); !s.ok())
+      return reply_error(ctx, s, options_.leader_address);
     Result<std::uint64_t> first = seq_.next(req->name(), req->count());
     if (!first.ok()) return reply_error(ctx, first.status(), options_.leader_address);
+    if (Status s = may_serve(options_); !s.ok())
+      return reply_error(ctx, s, options_.leader_address);
     resp->set_first(*first);
     resp->set_count(req->count());
     return grpc::Status::OK;
@@ -106,13 +113,14 @@ class TimestampStream {
   void on_read(bool ok) {
     if (!ok || write_failed_) return end_reading(grpc::Status::OK);
     const UnixTime now = options_.now();  // stamped once, when received
-    if (options_.may_serve) {
-      if (Status s = options_.may_serve(); !s.ok()) {
-        return end_reading(reply_error(&ctx_, s, options_.leader_address));
-      }
+    if (Status s = may_serve(options_); !s.ok()) {
+      return end_reading(reply_error(&ctx_, s, options_.leader_address));
     }
     Result<std::uint64_t> first = oracle_.allocate(req_.count(), now);
     if (!first.ok()) return end_reading(reply_error(&ctx_, first.status(), options_.leader_address));
+    if (Status s = may_serve(options_); !s.ok()) {
+      return end_reading(reply_error(&ctx_, s, options_.leader_address));
+    }
     if (oracle_.wants_extension(now)) wake_extender_();
     pb::TimestampResponse& resp = pending_.emplace_back();
     resp.set_first(*first);

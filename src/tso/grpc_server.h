@@ -29,8 +29,9 @@ struct TsoServerOptions {
   // The leader's gRPC address when this node is a follower ("" when unknown or leader);
   // sent to clients in the `kairos-leader` trailing metadata of UNAVAILABLE errors.
   std::function<std::string()> leader_address;
-  // Checked on every request when set: OK to serve, else the error to answer (a leader
-  // whose lease is no longer surely alive answers UNAVAILABLE).
+  // Checked on every request when set, before it takes values and again before they are
+  // answered: OK to serve, else the error to answer (a leader whose lease is no longer
+  // surely alive answers UNAVAILABLE, also when the lease ended while it took them).
   std::function<Status()> may_serve;
   // After each timestamp-stream completion, the oracle thread polls for the next one
   // without sleeping for this long (0: it sleeps at once). On a VM, waking a sleeping
