@@ -98,6 +98,7 @@ Result<std::string> http_post(const std::string& endpoint, std::string_view path
         return Status::Unavailable("reply from " + endpoint + " is too large");
       }
     } else if (n == 0) {
+      if (reply.empty()) return Status::Unavailable(endpoint + " closed the connection, no reply");
       return reply;
     } else if (errno == EAGAIN || errno == EINTR) {
       if (!wait_fd(fd, POLLIN, deadline))
@@ -140,7 +141,10 @@ Result<json> EtcdClient::call(std::string_view path, const json& body) {
   const std::size_t start = current_.load();
   for (std::size_t k = 0; k < endpoints_.size() && mono() < deadline; ++k) {
     const std::size_t i = (start + k) % endpoints_.size();
-    Result<std::string> raw = http_post(endpoints_[i], path, text, deadline);
+    // An equal share of what is left for each member still to try: one that accepts and
+    // never answers (powered off, cut off from its quorum) must not use up the call.
+    const MonoTime attempt_deadline = mono() + (deadline - mono()) / static_cast<std::int64_t>(endpoints_.size() - k);
+    Result<std::string> raw = http_post(endpoints_[i], path, text, attempt_deadline);
     if (!raw.ok()) {
       last = raw.status();
       continue;

@@ -95,9 +95,11 @@ void EtcdElection::keep_alive(MonoTime now) {
       note_failure(keepalive_failures_, now, ttl.status());
     }
   }
-  // Step down while the lease is surely still ours: at 2/3 of the TTL without proof.
+  // Step down while the lease is surely still ours: at 2/3 of the TTL without proof. The
+  // lease goes too (revoked if etcd answers, else left to expire): kept alive, it would
+  // hold the leader key for a node that no longer leads, and nobody could win.
   if (is_leader() && !lease_is_fresh(mono())) {
-    step_down("cannot reach etcd to keep the lease", /*revoke=*/false);
+    step_down("cannot reach etcd to keep the lease", /*revoke=*/true);
   }
 }
 
@@ -122,18 +124,22 @@ void EtcdElection::campaign(MonoTime now) {
     return;
   }
   note_success(campaign_failures_, now);
-  if (!r->succeeded) {
+  const std::optional<EtcdKeyValue> holder = r->ranges.empty() ? std::nullopt : r->ranges[0];
+  // The key under our own lease is ours: an earlier campaign won, but its reply was lost.
+  const bool ours = r->succeeded || (holder && holder->lease == lease_);
+  if (!ours) {
     std::lock_guard lock(mu_);
-    leader_address_ = !r->ranges.empty() && r->ranges[0] ? r->ranges[0]->value : "";
+    leader_address_ = holder ? holder->value : "";
     return;
   }
+  // A put that created the key did so at the txn's revision.
+  const std::int64_t term = r->succeeded ? r->revision : holder->create_revision;
   {
     std::lock_guard lock(mu_);
-    my_revision_ = r->revision;  // the put created the key at this revision
+    my_revision_ = term;
     leader_address_ = options_.address;
   }
-  if (options_.log)
-    options_.log("elected leader (term revision " + std::to_string(r->revision) + ")");
+  if (options_.log) options_.log("elected leader (term revision " + std::to_string(term) + ")");
   if (options_.on_elected) {
     if (Status s = options_.on_elected(); !s.ok()) {
       if (options_.log) options_.log("cannot serve as leader: " + s.message());

@@ -5,7 +5,8 @@
 #  - the leader resigns (SIGUSR1) until the first leader is re-elected;
 #  - a leader frozen (SIGSTOP) past its lease is replaced, and after SIGCONT serves nothing;
 #  - clients drawing through all of it never see a value twice or going backwards;
-#  - etcd_fence_check: a deposed leader (revoked or expired lease) cannot move a mark.
+#  - etcd_fence_check: a deposed leader (revoked or expired lease) cannot move a mark, and
+#    faults between a node and etcd end no leadership for good (a TCP proxy it controls).
 source "$(dirname "$0")/lib.sh"
 command -v etcd >/dev/null || fail "etcd not installed (Debian: etcd-server)"
 LOAD=$KAIROS_BUILD_DIR/bin/tso_load
@@ -33,7 +34,7 @@ ETCDCTL_API=3 etcdctl --endpoints "$etcd_eps" endpoint health >/dev/null 2>&1 ||
 pass "3-member etcd cluster on loopback"
 
 "$FENCE" "$etcd_eps" >"$SCRATCH/fence.out" 2>"$SCRATCH/fence.err" || { cat "$SCRATCH/fence.out" "$SCRATCH/fence.err" >&2; fail "fencing"; }
-pass "fencing: $(grep -c '^ok' "$SCRATCH/fence.out") checks (a deposed leader, by revoke or by lease expiry, cannot write)"
+pass "fencing: $(grep -c '^ok' "$SCRATCH/fence.out") checks (a deposed leader, by revoke or by lease expiry, cannot write; a leader cut off from etcd, a lost campaign reply and a silent member end no leadership for good)"
 
 endpoints="127.0.0.1:${gport[1]},127.0.0.1:${gport[2]},127.0.0.1:${gport[3]}"
 declare -a node_pid

@@ -4,12 +4,23 @@
 //  2. leader B is elected and moves the mark on;
 //  3. writes with A's old fence are refused, whatever value they expect;
 //  4. a term whose lease simply expired (no keepalive for longer than its TTL) is refused too.
-// Prints one line per check; exits 1 on the first violation.
+// And that faults between a node and etcd (a TCP proxy the check controls) end neither
+// leadership for good nor a call:
+//  5. a leader cut off from etcd steps down, and a node leads again once etcd is reachable;
+//  6. a node whose winning campaign's reply was lost leads;
+//  7. a first endpoint that accepts and never answers leaves time for the next one.
+// Prints one line per check; exits 1 when any failed.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <sstream>
 #include <thread>
 
 #include "kairos/clock.h"
+#include "tools/tcp_test_proxy.h"
 #include "tso/etcd_client.h"
 #include "tso/etcd_election.h"
 #include "tso/etcd_store.h"
@@ -25,14 +36,49 @@ void check(bool ok, const std::string& what) {
   if (!ok) ++failures;
 }
 
-bool wait_leader(const EtcdElection& e) {
-  const MonoTime deadline = SystemClock::instance().monotonic() + seconds(10);
+// Whether `done` holds within `limit`, asked every 20 ms.
+template <typename Done>
+bool within(Duration limit, Done done) {
+  const MonoTime deadline = SystemClock::instance().monotonic() + limit;
   while (SystemClock::instance().monotonic() < deadline) {
-    if (e.is_leader()) return true;
+    if (done()) return true;
     SystemClock::instance().sleep_until(SystemClock::instance().monotonic() + milliseconds(20));
   }
   return false;
 }
+
+bool wait_leader(const EtcdElection& e) {
+  return within(seconds(10), [&] { return e.is_leader(); });
+}
+
+// The port of "HOST:PORT" or "http://HOST:PORT".
+std::uint16_t port_of(const std::string& endpoint) {
+  return static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+}
+
+// A loopback socket that takes connections into its backlog and never answers: an etcd
+// member powered off behind a load balancer, or cut off from its quorum.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t n = sizeof a;
+    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&a), n) == 0 &&
+        ::listen(fd_, 16) == 0 && ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &n) == 0)
+      address_ = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  }
+  ~SilentListener() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  const std::string& address() const { return address_; }  // "" if it could not listen
+
+ private:
+  int fd_ = -1;
+  std::string address_;
+};
 
 }  // namespace
 
@@ -99,5 +145,43 @@ int main(int argc, char** argv) {
   check(s3.code() == StatusCode::kFailedPrecondition,
         "C with an expired lease cannot advance ts (" + s3.message() + ")");
   check(*store_c.load("ts") == 250, "ts is still 250");
+
+  // A leader cut off from etcd for 2/3 of its TTL steps down, and its lease must go with
+  // it: kept alive once etcd is reachable again, it would hold the leader key for a node
+  // that no longer leads, and no node could win.
+  {
+    testing::TcpTestProxy proxy(port_of(endpoints[0]));
+    check(proxy.ok(), "a proxy to etcd listens");
+    EtcdClient via_proxy({proxy.address()}, milliseconds(500));
+    EtcdElection d(via_proxy, node("D"));
+    d.start();
+    check(wait_leader(d), "D is elected through the proxy");
+    proxy.set_cut_off(true);
+    check(within(seconds(3), [&] { return !d.is_leader(); }), "D, cut off from etcd, steps down");
+    proxy.set_cut_off(false);  // well before etcd would end D's lease
+    EtcdElection e(client, node("E"));
+    e.start();
+    check(within(seconds(6), [&] { return d.is_leader() || e.is_leader(); }),
+          "a node leads again once D reaches etcd");
+  }
+  // The reply to a winning campaign is lost: the node finds the key under its own lease.
+  {
+    testing::TcpTestProxy proxy(port_of(endpoints[0]));
+    EtcdClient via_proxy({proxy.address()}, milliseconds(500));
+    proxy.lose_next_reply_to("/v3/kv/txn");
+    EtcdElection f(via_proxy, node("F"));
+    f.start();
+    check(wait_leader(f) && proxy.replies_lost() == 1,
+          "F leads although the reply to its campaign was lost");
+  }
+  // A member that accepts and never answers does not use up a call meant for the others.
+  {
+    SilentListener silent;
+    EtcdClient first_silent({silent.address(), endpoints[0]}, seconds(1));
+    Result<std::optional<EtcdKeyValue>> read = first_silent.get(prefix + "hwm/ts");
+    check(!silent.address().empty() && read.ok() && *read && (*read)->value == "250",
+          "a silent first endpoint: the read is answered by the next one" +
+              (read.ok() ? std::string() : " (" + read.status().message() + ")"));
+  }
   return failures == 0 ? 0 : 1;
 }
