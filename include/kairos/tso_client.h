@@ -51,10 +51,10 @@ struct TsoClientOptions {
   // followers name; list them all so that one down node is no outage), or "unix:PATH" for
   // a node serving on a Unix socket of this host.
   std::vector<std::string> endpoints = {"127.0.0.1:11190"};
-  Duration timeout = seconds(5);               // per call, retries included
+  Duration timeout = seconds(5);               // per call, retries included; at most 24h
   Duration initial_backoff = milliseconds(5);  // first wait before a retry, then doubles
   Duration max_backoff = milliseconds(250);
-  std::uint32_t max_batch = 1 << 18;  // timestamps per stream message (<= the server's limit)
+  std::uint32_t max_batch = 1 << 18;  // timestamps per stream message, 1..2^18 (<= server limit)
   int max_in_flight = 2;              // stream messages awaiting a response
   // Sequence numbers per combined request (<= the server's max_sequence_count).
   std::uint64_t max_sequence_batch = 1'000'000;

@@ -31,6 +31,7 @@
 
 #include "kairos.grpc.pb.h"
 #include "kairos/clock.h"
+#include "kairos/hybrid_timestamp.h"
 #include "tso/async_sequence_queue.h"
 #include "tso/grpc_address.h"
 #include "tso/sequence_combiner.h"
@@ -439,7 +440,7 @@ class GrpcTsoClient final : public TsoClient {
     while (!queue_.empty()) {
       const std::uint32_t n = queue_.head->count;
       const bool solo = n == 0 || n > options_.max_batch;
-      if (!b.waiters.empty() && (solo || b.total + n > options_.max_batch)) break;
+      if (!b.waiters.empty() && (solo || n > options_.max_batch - b.total)) break;
       b.total += n;
       b.waiters.push_back(queue_.pop_front());
       if (solo) break;
@@ -634,8 +635,16 @@ Result<std::unique_ptr<TsoClient>> TsoClient::connect(TsoClientOptions options) 
     Result<tso::GrpcAddress> address = tso::parse_grpc_address(ep, tso::GrpcAddressUse::kConnect);
     if (!address.ok()) return address.status().WithContext("endpoint");
   }
-  if (options.timeout <= Duration(0)) return Status::InvalidArgument("timeout must be positive");
-  if (options.max_batch < 1) return Status::InvalidArgument("max_batch must be at least 1");
+  // Deadlines are now + timeout: a day keeps that sum far from overflowing.
+  if (options.timeout <= Duration(0) || options.timeout > hours(24)) {
+    return Status::InvalidArgument("timeout must be positive and at most 24h, got " +
+                                   format_duration(options.timeout));
+  }
+  if (options.max_batch < 1 || options.max_batch > kHybridLogicalLimit) {
+    return Status::InvalidArgument("max_batch must be 1.." + std::to_string(kHybridLogicalLimit) +
+                                   " (timestamps one message may ask for), got " +
+                                   std::to_string(options.max_batch));
+  }
   if (options.max_in_flight < 1) return Status::InvalidArgument("max_in_flight must be >= 1");
   if (options.max_sequence_batch < 1) {
     return Status::InvalidArgument("max_sequence_batch must be at least 1");

@@ -139,6 +139,15 @@ TEST(TsoClient, OptionsAreChecked) {
   EXPECT_EQ(TsoClient::connect(o).status().message(), "endpoint: empty socket path in 'unix:'");
   o.endpoints = {"[::1]:11190", "localhost:11190", "unix:/run/kairos/tso.sock"};
   EXPECT_TRUE(TsoClient::connect(o).ok());
+  // Sums of counts and deadlines stay far from overflowing.
+  o.max_batch = (1u << 18) + 1;
+  EXPECT_EQ(TsoClient::connect(o).status().message(),
+            "max_batch must be 1..262144 (timestamps one message may ask for), got 262145");
+  o.max_batch = 1u << 18;
+  o.timeout = Duration::max();
+  EXPECT_EQ(TsoClient::connect(o).status().code(), StatusCode::kInvalidArgument);
+  o.timeout = hours(24);
+  EXPECT_TRUE(TsoClient::connect(o).ok());
 }
 
 // A server on a Unix socket serves the client library; a second server on the same path is
