@@ -9,6 +9,7 @@
 
 #include "clock_driver/linux_kernel_clock_driver.h"
 #include "daemon/logged_store.h"
+#include "daemon/open_files_limit.h"
 #include "daemon/status_report.h"
 #include "io/socket_address.h"
 #include "kairos/version.h"
@@ -184,10 +185,21 @@ Status Daemon::start_http() {
   return Status::Ok();
 }
 
+void Daemon::raise_file_limit() {
+  Result<OpenFilesLimit> limit = raise_open_files_limit();
+  if (!limit.ok()) {
+    spdlog::warn("open files limit left as it is: {}", limit.status().message());
+  } else if (limit->before != limit->now) {
+    spdlog::info("open files limit raised from {} to {} (each gRPC connection holds one)",
+                 limit->before, limit->now);
+  }
+}
+
 Status Daemon::start() {
   // A log pipe whose reader went away (`kairos serve 2>&1 | logger`, logger gone) must not
   // end the time service, nor its clean stop: writes to it fail with EPIPE instead.
   std::signal(SIGPIPE, SIG_IGN);
+  raise_file_limit();
   if (Status s = start_shm(); !s.ok()) return s;
   if (config_.sources.empty()) {
     if (config_.sync.discipline_system_clock) {

@@ -72,6 +72,8 @@ class Daemon {
   // (its reference time moves on).
   void publish_local_snapshot();
   void schedule_local_refresh();
+  // Soft open-files limit to the hard one (open_files_limit.h); logged, never fatal.
+  void raise_file_limit();
   Status start_shm();
   Status start_sync();
   Status start_ntp_server();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `kairos serve` starts on the embedded config, says what it serves, and stops cleanly on
-# SIGINT, SIGTERM and SIGHUP, also with its log pipe closed; bad config and bad flags get
-# clear errors and a non-zero exit.
+# SIGINT, SIGTERM and SIGHUP, also with its log pipe closed; raises its open-files limit;
+# bad config and bad flags get clear errors and a non-zero exit.
 source "$(dirname "$0")/lib.sh"
 
 "$KAIROS_BIN" --version | grep -Eq '^kairos [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
@@ -40,6 +40,17 @@ left=no; [ -e "/dev/shm$shm" ] && left=yes && rm -f "/dev/shm$shm"
 [ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM with its log pipe closed"
 [ "$left" = no ] || fail "segment left behind with the log pipe closed"
 pass "a closed log pipe: serve still stops cleanly and removes its segment"
+
+# The soft open-files limit is raised to the hard one (each gRPC connection holds a file,
+# and gRPC stops accepting for good at EMFILE).
+log=$SCRATCH/nofile.log
+prlimit --nofile=256:4096 -- "$KAIROS_BIN" serve --http-listen 127.0.0.1:0 --ntp-listen 127.0.0.1:0 --shm-name off --grpc-listen 127.0.0.1:0 --state-dir "$SCRATCH/state-nofile" >"$log" 2>&1 &
+pid=$!; PIDS+=("$pid")
+wait_for_log "$log" "serving:"
+grep -Eq '^Max open files +4096 +4096' "/proc/$pid/limits" || fail "open files limit not raised: $(grep 'open files' "/proc/$pid/limits")"
+grep -q "open files limit raised from 256 to 4096" "$log" || fail "the raise is not logged"
+kill -TERM "$pid"; wait "$pid"
+pass "the open files limit is raised to the hard limit"
 
 # XDG_STATE_HOME is the default home of state.
 log=$SCRATCH/xdg.log
