@@ -64,9 +64,9 @@ Result<std::uint64_t> Sequencer::next(std::string_view name, std::uint64_t count
     return Status::OutOfRange("sequence '" + std::string(name) + "' is exhausted");
   }
   const std::uint64_t end = st.next + count;  // exclusive
-  if (end > st.limit) {
+  if (end > st.bound.value) {
     const std::uint64_t target = end > kMax - options_.block ? kMax : end + options_.block;
-    Result<std::uint64_t> stored = advance_mark(store_, key, st.mark, target);
+    Result<std::uint64_t> stored = advance_mark(store_, key, st.bound, target);
     if (stored.status().code() == StatusCode::kFailedPrecondition) {
       serving_ = false;
       stopped_ = Status::Unavailable("sequence bound was moved by another writer (" +
@@ -77,7 +77,6 @@ Result<std::uint64_t> Sequencer::next(std::string_view name, std::uint64_t count
     }
     if (!stored.ok())
       return stored.status().WithContext("extending sequence '" + std::string(name) + "'");
-    st.limit = *stored;
   }
   const std::uint64_t first = st.next;
   st.next = end;

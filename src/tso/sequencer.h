@@ -50,9 +50,8 @@ class Sequencer {
 
  private:
   struct State {
-    std::uint64_t next = 0;   // first unserved number
-    KnownMark mark;           // the stored bound as last written (or read)
-    std::uint64_t limit = 0;  // the confirmed stored bound: next may grow up to it
+    std::uint64_t next = 0;  // first unserved number
+    KnownMark bound;         // the stored bound: next may grow up to bound.value
   };
 
   const SequencerOptions options_;
