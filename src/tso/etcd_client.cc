@@ -141,9 +141,13 @@ Result<json> EtcdClient::call(std::string_view path, const json& body) {
   const std::size_t start = current_.load();
   for (std::size_t k = 0; k < endpoints_.size() && mono() < deadline; ++k) {
     const std::size_t i = (start + k) % endpoints_.size();
-    // An equal share of what is left for each member still to try: one that accepts and
-    // never answers (powered off, cut off from its quorum) must not use up the call.
-    const MonoTime attempt_deadline = mono() + (deadline - mono()) / static_cast<std::int64_t>(endpoints_.size() - k);
+    // The member that answered last gets half the time (a slow commit is still an answer),
+    // the others equal shares of the rest: one that accepts and never answers (powered off,
+    // cut off from its quorum) must not use up the call.
+    const MonoTime now = mono();
+    const std::int64_t to_try = static_cast<std::int64_t>(endpoints_.size() - k);
+    const MonoTime attempt_deadline =
+        now + (deadline - now) / (k == 0 && to_try > 1 ? std::int64_t{2} : to_try);
     Result<std::string> raw = http_post(endpoints_[i], path, text, attempt_deadline);
     if (!raw.ok()) {
       last = raw.status();

@@ -4,8 +4,8 @@
 // strings here); int64s travel as JSON strings.
 //
 // Each call tries the endpoints in turn, starting with the one that answered last, until
-// one answers or `timeout` passes; each try gets an equal share of the time left for the
-// endpoints still to try, so a member that accepts and never answers cannot use it all.
+// one answers or `timeout` passes. The first try gets half the time, the others equal
+// shares of the rest, so a member that accepts and never answers cannot use it all.
 // An answer that is not HTTP 200 is an error naming the endpoint and etcd's message.
 //
 // Thread safety: every method may be called from any thread.

@@ -55,9 +55,14 @@ Status EtcdStore::compare_and_set(std::string_view key, std::uint64_t expected,
                                       std::to_string(fence.create_revision) + ") is over; mark '" +
                                       std::string(key) + "' not written");
   }
+  // Under this node's fence only this node writes: a mark that moved is its own write,
+  // applied although its answer was lost (the client may even have sent it again to the
+  // next member, which found it done).
   const std::string now = r->ranges.size() > 1 && r->ranges[1] ? r->ranges[1]->value : "absent";
-  return Status::FailedPrecondition("mark '" + std::string(key) + "' is " + now + ", expected " +
-                                    std::to_string(expected));
+  if (now == std::to_string(value)) return Status::Ok();
+  return Status::Unavailable("mark '" + std::string(key) + "' is " + now + ", expected " +
+                             std::to_string(expected) +
+                             ": an earlier write of this leader landed after its answer was lost");
 }
 
 std::string EtcdStore::describe() const { return "etcd " + client_.describe() + " " + prefix_; }

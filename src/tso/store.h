@@ -31,7 +31,9 @@ class Store {
   virtual Result<std::uint64_t> load(std::string_view key) = 0;
   // Sets `key` to `value` if it still holds `expected`, durably, before returning OK.
   // FailedPrecondition when the mark is not `expected` (someone else wrote it, or this
-  // writer was fenced off); Unavailable on I/O or network failure.
+  // writer was fenced off); Unavailable on I/O or network failure. A store that knows only
+  // this writer can have moved the mark (etcd, under the writer's fence: an earlier write
+  // applied although its answer was lost) answers OK if it holds `value`, else Unavailable.
   virtual Status compare_and_set(std::string_view key, std::uint64_t expected,
                                  std::uint64_t value) = 0;
   // "file /var/lib/kairos/tso.hwm", "etcd http://127.0.0.1:2379 /kairos/": for logs.

@@ -92,12 +92,13 @@ class TcpTestProxy {
         if (n <= 0) break;
         if (first_bytes) lose_reply = should_lose(std::string(buf, static_cast<std::size_t>(n)));
         first_bytes = false;
-        if (::write(server, buf, static_cast<std::size_t>(n)) != n) break;
+        if (::send(server, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
       }
       if (p[1].revents != 0) {
         const ssize_t n = ::read(server, buf, sizeof buf);
         if (n <= 0) break;
-        if (!lose_reply && ::write(client, buf, static_cast<std::size_t>(n)) != n) break;
+        if (!lose_reply && ::send(client, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n)
+          break;
       }
     }
     if (lose_reply) ++replies_lost_;
