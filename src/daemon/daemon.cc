@@ -257,6 +257,7 @@ Status Daemon::start_tso() {
   server_options.listen = config_.grpc_listen;
   server_options.now = now;
   server_options.busy_poll = c.busy_poll;
+  server_options.warn = [](const std::string& line) { spdlog::warn("tso: {}", line); };
   if (c.store == "etcd") {
     server_options.leader_address = [this] { return election_->leader_address(); };
     server_options.may_serve = [this] {

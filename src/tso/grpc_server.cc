@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/resource_quota.h>
+#include <grpcpp/server_posix.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -13,8 +14,7 @@
 #include "kairos/clock.h"
 #include "tso/grpc_address.h"
 #include "tso/status_mapping.h"
-#include "tso/tcp_listen_check.h"
-#include "tso/unix_socket_path.h"
+#include "tso/connection_acceptor.h"
 
 namespace kairos::tso {
 namespace {
@@ -264,11 +264,11 @@ class GrpcTsoServer final : public TsoServer {
   Status start() {
     Result<GrpcAddress> address = parse_grpc_address(options_.listen, GrpcAddressUse::kListen);
     if (!address.ok()) return address.status().WithContext("gRPC listen address");
-    const Status bindable = address->is_unix() ? check_unix_socket_unused(address->unix_path)
-                                               : check_tcp_bindable(address->tcp);
-    if (!bindable.ok()) return bindable;
+    // Our own listener, not gRPC's: see connection_acceptor.h.
+    Result<std::unique_ptr<ConnectionAcceptor>> acceptor = ConnectionAcceptor::listen(*address);
+    if (!acceptor.ok()) return acceptor.status();
+    acceptor_ = std::move(*acceptor);
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(address->target(), grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&seq_service_);
     builder.RegisterService(&oracle_service_.service());
     builder.SetMaxReceiveMessageSize(4096);  // requests are a few bytes
@@ -278,24 +278,17 @@ class GrpcTsoServer final : public TsoServer {
     quota.SetMaxThreads(options_.max_sequence_threads);
     builder.SetResourceQuota(quota);
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
-    // gRPC sets SO_REUSEPORT by default: a second daemon on our port would then take part
-    // of the connections, and two oracles with their own stores repeat each other's values.
-    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     oracle_cq_ = builder.AddCompletionQueue();
     server_ = builder.BuildAndStart();
-    if (!server_ || port_ == 0) {
-      server_.reset();
-      return Status::Unavailable(
-          "cannot listen for gRPC on " + options_.listen +
-          (address->is_unix() ? " (is its directory there, and may we create files in it?)"
-                              : " (gRPC's own log line before this one says why)"));
-    }
+    if (!server_) return Status::Unavailable("cannot start the gRPC server");
+    acceptor_->start([this](int fd) { grpc::AddInsecureChannelFromFd(server_.get(), fd); },
+                     options_.warn);
     oracle_thread_ = std::thread([this] { oracle_service_.serve(*oracle_cq_); });
     extender_ = std::thread([this] { extend_loop(); });
     return Status::Ok();
   }
 
-  int port() const override { return port_; }
+  int port() const override { return acceptor_->port(); }
 
   void shutdown() override {
     {
@@ -305,6 +298,7 @@ class GrpcTsoServer final : public TsoServer {
     }
     cv_.notify_all();
     if (extender_.joinable()) extender_.join();
+    if (acceptor_) acceptor_->stop();  // no connection reaches gRPC after this
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     // After the server: its streams' last completions still reach the queue.
     oracle_service_.stop_starting_ops();
@@ -345,8 +339,8 @@ class GrpcTsoServer final : public TsoServer {
   OracleService oracle_service_;
   std::unique_ptr<grpc::ServerCompletionQueue> oracle_cq_;
   std::thread oracle_thread_;  // OracleService::serve: every timestamp stream
+  std::unique_ptr<ConnectionAcceptor> acceptor_;
   std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
   std::thread extender_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -41,6 +41,9 @@ struct TsoServerOptions {
   // Threads gRPC may run sequence calls on (its synchronous pool): a call that finds them
   // all busy (e.g. waiting for a slow store) fails at once with RESOURCE_EXHAUSTED.
   int max_sequence_threads = 64;
+  // Problems the server works around on its own (accepting connections while out of file
+  // descriptors), told once and then once a minute while they last; unset: not told.
+  std::function<void(const std::string&)> warn = nullptr;
 };
 
 class TsoServer {
@@ -49,7 +52,7 @@ class TsoServer {
   static Result<std::unique_ptr<TsoServer>> start(TsoServerOptions options, TimestampOracle& oracle,
                                                   Sequencer& sequencer);
   virtual ~TsoServer() = default;
-  // The bound TCP port (useful with port 0); gRPC's 1 on a Unix socket.
+  // The bound TCP port (useful with port 0); 0 on a Unix socket.
   virtual int port() const = 0;
   // Stops accepting, cancels streams, joins threads. Idempotent; the destructor calls it.
   virtual void shutdown() = 0;

@@ -211,8 +211,8 @@ TEST(GrpcUnixSocket, AMissingDirectoryIsNamed) {
   Result<std::unique_ptr<TsoServer>> server = TsoServer::start(options, oracle, sequencer);
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().message(),
-            "cannot listen for gRPC on unix:/nonexistent-kairos-dir/tso.sock (is its directory "
-            "there, and may we create files in it?)");
+            "cannot listen for gRPC on unix:/nonexistent-kairos-dir/tso.sock: No such file or "
+            "directory");
 }
 
 // gRPC would share a TCP port between servers (SO_REUSEPORT): a second daemon of the same
