@@ -26,7 +26,7 @@ class GrpcLeaseCheck : public ::testing::Test {
     Result<std::unique_ptr<TsoServer>> server = TsoServer::start(
         {.listen = "127.0.0.1:0",
          .now = [this] { return clock_.realtime(); },
-         .leader_address = [] { return std::string("10.0.0.9:11190"); },
+         .leader_address = [] { return std::string("127.0.0.9:11190"); },
          // The lease is alive when a request comes in and gone once it has its values.
          .may_serve =
              [this] {
@@ -62,7 +62,7 @@ TEST_F(GrpcLeaseCheck, SequenceNumbersTakenAsTheLeaseEndsAreNotAnswered) {
   EXPECT_EQ(asks_.load(), 2);
   const auto leader = ctx.GetServerTrailingMetadata().find(kLeaderMetadataKey);
   ASSERT_NE(leader, ctx.GetServerTrailingMetadata().end());
-  EXPECT_EQ(std::string(leader->second.data(), leader->second.size()), "10.0.0.9:11190");
+  EXPECT_EQ(std::string(leader->second.data(), leader->second.size()), "127.0.0.9:11190");
 }
 
 TEST_F(GrpcLeaseCheck, TimestampsTakenAsTheLeaseEndsAreNotAnswered) {
