@@ -5,12 +5,17 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <limits>
 
 #include "kairos/clock.h"
 #include "tso/failure_report.h"
@@ -66,6 +71,7 @@ Result<std::vector<int>> listen_tcp(const HostPort& address) {
                                "': " + ::gai_strerror(rc));
   std::vector<int> fds;
   Status first_error = Status::Unavailable(where + errno_text(EADDRNOTAVAIL));
+  bool failed = false;
   std::uint16_t chosen = address.port;
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
     sockaddr_storage s{};
@@ -75,7 +81,8 @@ Result<std::vector<int>> listen_tcp(const HostPort& address) {
     if (s.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&s)->sin6_port = htons(chosen);
     Result<int> fd = listen_on(reinterpret_cast<sockaddr*>(&s), a->ai_addrlen);
     if (!fd.ok()) {
-      if (fds.empty()) first_error = Status::Unavailable(where + fd.status().message());
+      if (!failed) first_error = Status::Unavailable(where + fd.status().message());
+      failed = true;
       continue;
     }
     if (chosen == 0) chosen = static_cast<std::uint16_t>(bound_port(*fd));
@@ -101,13 +108,43 @@ Result<int> listen_unix(const std::string& path) {
   return fd;
 }
 
-bool out_of_resources(int err) {
-  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+// accept4 errors that concern one connection only (accept(2): pending network errors are
+// to be treated like EAGAIN); any other error pauses accepting for a while.
+bool concerns_one_connection(int err) {
+  switch (err) {
+    case EAGAIN:
+    case EINTR:
+    case ECONNABORTED:
+    case EPERM:  // a firewall rule
+    case EPROTO:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Descriptors from this number on are left to the rest of the daemon (store writes, etcd
+// calls, logs): connections that would take one are closed at once.
+int descriptor_ceiling(int reserved_files) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+      limit.rlim_cur > static_cast<rlim_t>(std::numeric_limits<int>::max()))
+    return std::numeric_limits<int>::max();
+  const int soft = static_cast<int>(limit.rlim_cur);
+  return soft > reserved_files ? soft - reserved_files : soft / 2;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<ConnectionAcceptor>> ConnectionAcceptor::listen(const GrpcAddress& address) {
+Result<std::unique_ptr<ConnectionAcceptor>> ConnectionAcceptor::listen(
+    const GrpcAddress& address, ConnectionAcceptorOptions options) {
   std::vector<int> listeners;
   if (address.is_unix()) {
     Result<int> fd = listen_unix(address.unix_path);
@@ -125,15 +162,22 @@ Result<std::unique_ptr<ConnectionAcceptor>> ConnectionAcceptor::listen(const Grp
     return Status::Unavailable("eventfd: " + errno_text(err));
   }
   const int port = address.is_unix() ? 0 : bound_port(listeners.front());
-  return std::unique_ptr<ConnectionAcceptor>(
-      new ConnectionAcceptor(std::move(listeners), address.unix_path, port, wake));
+  struct stat socket_file {};
+  if (address.is_unix()) ::stat(address.unix_path.c_str(), &socket_file);
+  return std::unique_ptr<ConnectionAcceptor>(new ConnectionAcceptor(
+      std::move(listeners), address.unix_path, {socket_file.st_dev, socket_file.st_ino}, port,
+      descriptor_ceiling(options.reserved_files), options.first_bytes_within, wake));
 }
 
-ConnectionAcceptor::ConnectionAcceptor(std::vector<int> listeners, std::string unix_path, int port,
-                                       int wake_fd)
+ConnectionAcceptor::ConnectionAcceptor(std::vector<int> listeners, std::string unix_path,
+                                       FileId unix_file, int port, int fd_ceiling,
+                                       Duration first_bytes_within, int wake_fd)
     : listeners_(std::move(listeners)),
       unix_path_(std::move(unix_path)),
+      unix_file_(unix_file),
       port_(port),
+      fd_ceiling_(fd_ceiling),
+      first_bytes_within_(first_bytes_within),
       wake_fd_(wake_fd) {}
 
 ConnectionAcceptor::~ConnectionAcceptor() {
@@ -154,44 +198,81 @@ void ConnectionAcceptor::stop() {
   if (thread_.joinable()) thread_.join();
   for (int fd : listeners_) ::close(fd);
   listeners_.clear();
-  if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
+  // Only our socket file: another server may have taken the path over since.
+  struct stat now {};
+  if (!unix_path_.empty() && ::lstat(unix_path_.c_str(), &now) == 0 &&
+      FileId{now.st_dev, now.st_ino} == unix_file_)
+    ::unlink(unix_path_.c_str());
 }
 
 void ConnectionAcceptor::run(const std::function<void(int fd)>& take,
                              const std::function<void(const std::string&)>& report) {
-  std::vector<pollfd> polled;
-  polled.push_back({wake_fd_, POLLIN, 0});
-  for (int fd : listeners_) polled.push_back({fd, POLLIN, 0});
   FailureReport failures("accepting gRPC connections");
   const auto tell = [&](const std::optional<std::string>& line) {
     if (line && report) report(*line);
   };
-  bool waiting_for_resources = false;
+  std::vector<Quiet> quiet;
+  std::vector<pollfd> polled;
+  bool pausing = false;
   while (true) {
-    // Out of descriptors: only the wake-up is watched until the pause is over, or the
-    // listening sockets, still readable, would spin the loop.
-    const nfds_t watched = waiting_for_resources ? 1 : static_cast<nfds_t>(polled.size());
-    const int ready = ::poll(polled.data(), watched, waiting_for_resources ? kRetryAfterMs : -1);
-    if (ready < 0 && errno != EINTR) return;
-    if (polled[0].revents != 0) return;  // stop()
-    waiting_for_resources = false;
-    for (std::size_t i = 1; i < polled.size(); ++i) {
-      if (watched <= i || polled[i].revents == 0) continue;
+    // Watched: the wake-up, the quiet connections, then (unless pausing: they would stay
+    // readable and spin the loop) the listening sockets.
+    polled.assign(1, {wake_fd_, POLLIN, 0});
+    for (const Quiet& q : quiet) polled.push_back({q.fd, POLLIN, 0});
+    if (!pausing)
+      for (int fd : listeners_) polled.push_back({fd, POLLIN, 0});
+    MonoTime wake_at = MonoTime::max();
+    for (const Quiet& q : quiet) wake_at = std::min(wake_at, q.deadline);
+    MonoTime now = SystemClock::instance().monotonic();
+    if (pausing) wake_at = std::min(wake_at, now + milliseconds(kRetryAfterMs));
+    const int timeout_ms = wake_at == MonoTime::max()
+                               ? -1
+                               : static_cast<int>(std::max<std::int64_t>(
+                                     0, std::chrono::ceil<milliseconds>(wake_at - now).count()));
+    const int ready = ::poll(polled.data(), static_cast<nfds_t>(polled.size()), timeout_ms);
+    if (polled[0].revents != 0) break;  // stop()
+    pausing = false;
+    if (ready < 0 && errno != EINTR) {
+      tell(failures.failed(SystemClock::instance().monotonic(), "poll: " + errno_text(errno)));
+      pausing = true;
+      continue;
+    }
+    now = SystemClock::instance().monotonic();
+    // Quiet connections that spoke go to gRPC; those silent too long are closed.
+    std::vector<Quiet> still_quiet;
+    for (std::size_t i = 0; i < quiet.size(); ++i) {
+      if (ready > 0 && polled[1 + i].revents != 0) {
+        take(quiet[i].fd);
+      } else if (now >= quiet[i].deadline) {
+        ::close(quiet[i].fd);
+      } else {
+        still_quiet.push_back(quiet[i]);
+      }
+    }
+    for (std::size_t i = 1 + quiet.size(); ready > 0 && i < polled.size(); ++i) {
+      if (polled[i].revents == 0) continue;
       const int fd = ::accept4(polled[i].fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd >= 0) {
+      if (fd < 0) {
+        if (concerns_one_connection(errno)) continue;
+        tell(failures.failed(now, errno_text(errno)));  // EMFILE and the like: wait
+        pausing = true;
+      } else if (fd >= fd_ceiling_) {
+        ::close(fd);  // the client sees it closed at once, and may try another node
+        tell(failures.failed(now, "open files near the limit (descriptors from " +
+                                      std::to_string(fd_ceiling_) +
+                                      " are kept for the daemon); new connections are closed"));
+      } else {
         if (unix_path_.empty()) {
           const int one = 1;
           (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
-        tell(failures.succeeded(SystemClock::instance().monotonic()));
-        take(fd);
-      } else if (out_of_resources(errno)) {
-        tell(failures.failed(SystemClock::instance().monotonic(), errno_text(errno)));
-        waiting_for_resources = true;
+        tell(failures.succeeded(now));
+        still_quiet.push_back({fd, now + first_bytes_within_});
       }
-      // EAGAIN, ECONNABORTED, EINTR, EPERM (a firewall): nothing to wait for.
     }
+    quiet = std::move(still_quiet);
   }
+  for (const Quiet& q : quiet) ::close(q.fd);
 }
 
 }  // namespace kairos::tso

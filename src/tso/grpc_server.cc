@@ -12,9 +12,9 @@
 
 #include "kairos.grpc.pb.h"
 #include "kairos/clock.h"
+#include "tso/connection_acceptor.h"
 #include "tso/grpc_address.h"
 #include "tso/status_mapping.h"
-#include "tso/connection_acceptor.h"
 
 namespace kairos::tso {
 namespace {

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -193,7 +194,7 @@ class Taken {
 };
 
 // A client socket connected to 127.0.0.1:`port` (the kernel completes the handshake into
-// the listen queue without an accept).
+// the listen queue without an accept), silent.
 int connect_to(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
@@ -205,16 +206,26 @@ int connect_to(int port) {
   return -1;
 }
 
+// Sends one byte: the acceptor hands a connection over once it has spoken.
+bool speak(int fd) { return ::send(fd, "P", 1, MSG_NOSIGNAL) == 1; }
+
+// Waits (at most 10 s) for the other side to close `fd`.
+bool closed_by_peer(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  char byte = 0;
+  return ::poll(&p, 1, 10'000) == 1 && ::read(fd, &byte, 1) == 0;
+}
+
 TEST(ConnectionAcceptor, HandsOverEachConnectionReadyForGrpc) {
+  Taken taken;
   auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}});
   ASSERT_TRUE(acceptor.ok()) << acceptor.status().ToString();
   ASSERT_GT((*acceptor)->port(), 0);
-  Taken taken;
   (*acceptor)->start([&](int fd) { taken.take(fd); },
                      [&](const std::string& l) { taken.report(l); });
   std::vector<int> clients;
   for (int i = 0; i < 3; ++i) clients.push_back(connect_to((*acceptor)->port()));
-  for (int c : clients) ASSERT_GE(c, 0);
+  for (int c : clients) ASSERT_TRUE(c >= 0 && speak(c));
   ASSERT_TRUE(taken.wait_fds(3));
   for (int fd : taken.fds()) {
     EXPECT_NE(::fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
@@ -230,27 +241,38 @@ TEST(ConnectionAcceptor, HandsOverEachConnectionReadyForGrpc) {
   for (int c : clients) ::close(c);
 }
 
+// The lowest descriptor number free now (the next socket or file gets it).
+int lowest_free_descriptor() {
+  const int fd = ::dup(0);
+  if (fd >= 0) ::close(fd);
+  return fd;
+}
+
 // gRPC 1.51's own listener never accepts again after an EMFILE; this one waits and goes on.
 TEST(ConnectionAcceptor, KeepsAcceptingAfterRunningOutOfDescriptors) {
+  Taken taken;
   auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}});
   ASSERT_TRUE(acceptor.ok());
-  Taken taken;
   (*acceptor)->start([&](int fd) { taken.take(fd); },
                      [&](const std::string& l) { taken.report(l); });
-  const int client = connect_to((*acceptor)->port());  // waits in the listen queue
+  const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(client, 0);
   // Descriptors are numbered from the lowest free one: a limit at that number makes the
-  // next accept fail with EMFILE.
+  // next accept fail with EMFILE. The client connects only then (connect needs no new one).
   rlimit saved{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
-  const int lowest_free = ::dup(0);
-  ASSERT_GE(lowest_free, 0);
-  ::close(lowest_free);
   rlimit low = saved;
-  low.rlim_cur = static_cast<rlim_t>(lowest_free);
+  low.rlim_cur = static_cast<rlim_t>(lowest_free_descriptor());
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  const bool told = taken.wait_lines(1);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>((*acceptor)->port()));
+  const int connected = ::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  speak(client);
+  const bool told = connected == 0 && taken.wait_lines(1);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_EQ(connected, 0);
   ASSERT_TRUE(told);
   EXPECT_EQ(taken.lines()[0].rfind("accepting gRPC connections failed: Too many open files", 0), 0u)
       << taken.lines()[0];
@@ -259,6 +281,57 @@ TEST(ConnectionAcceptor, KeepsAcceptingAfterRunningOutOfDescriptors) {
   EXPECT_EQ(taken.lines()[1].rfind("accepting gRPC connections works again after ", 0), 0u)
       << taken.lines()[1];
   ::close(client);
+}
+
+// The last descriptors under the limit are the rest of the daemon's: a connection that
+// would take one is closed at once, and the ones before it are served.
+TEST(ConnectionAcceptor, ClosesConnectionsThatWouldTakeTheReservedDescriptors) {
+  Taken taken;
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  // Room for the acceptor's listening socket and eventfd, this test's first client and
+  // the connection accepted for it, no more.
+  const int room = lowest_free_descriptor() + 4;
+  auto acceptor =
+      ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}},
+                                 {.reserved_files = static_cast<int>(limit.rlim_cur) - room});
+  ASSERT_TRUE(acceptor.ok());
+  (*acceptor)->start([&](int fd) { taken.take(fd); },
+                     [&](const std::string& l) { taken.report(l); });
+  const int first = connect_to((*acceptor)->port());
+  ASSERT_TRUE(first >= 0 && speak(first));
+  ASSERT_TRUE(taken.wait_fds(1));
+  const int second = connect_to((*acceptor)->port());
+  ASSERT_GE(second, 0);
+  ASSERT_TRUE(taken.wait_lines(1));
+  EXPECT_EQ(
+      taken.lines()[0].rfind("accepting gRPC connections failed: open files near the limit", 0), 0u)
+      << taken.lines()[0];
+  EXPECT_TRUE(closed_by_peer(second));
+  EXPECT_EQ(taken.fds().size(), 1u);
+  ::close(first);
+  ::close(second);
+}
+
+// gRPC is given a connection only once it has spoken: one that stays silent is closed
+// (gRPC's own listener would close it after its 120 s handshake timeout; a connection added
+// from a descriptor has none).
+TEST(ConnectionAcceptor, ASilentConnectionIsClosed) {
+  Taken taken;
+  auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}},
+                                             {.first_bytes_within = milliseconds(50)});
+  ASSERT_TRUE(acceptor.ok());
+  (*acceptor)->start([&](int fd) { taken.take(fd); },
+                     [&](const std::string& l) { taken.report(l); });
+  const int silent = connect_to((*acceptor)->port());
+  const int speaker = connect_to((*acceptor)->port());
+  ASSERT_TRUE(silent >= 0 && speaker >= 0 && speak(speaker));
+  EXPECT_TRUE(closed_by_peer(silent));
+  ASSERT_TRUE(taken.wait_fds(1));
+  EXPECT_EQ(taken.fds().size(), 1u);  // the speaker only
+  EXPECT_TRUE(taken.lines().empty());
+  ::close(silent);
+  ::close(speaker);
 }
 
 TEST(ConnectionAcceptor, AUnixSocketIsOneServersAndRemovedOnStop) {
