@@ -208,6 +208,9 @@ void ConnectionAcceptor::stop() {
 void ConnectionAcceptor::run(const std::function<void(int fd)>& take,
                              const std::function<void(const std::string&)>& report) {
   FailureReport failures("accepting gRPC connections");
+  // Closing connections near the limit has no end line: with clients coming and going at
+  // the limit, every accept below it would end the run, and the next close start one.
+  FailureReport closing("accepting gRPC connections near the open-files limit");
   const auto tell = [&](const std::optional<std::string>& line) {
     if (line && report) report(*line);
   };
@@ -258,9 +261,8 @@ void ConnectionAcceptor::run(const std::function<void(int fd)>& take,
         pausing = true;
       } else if (fd >= fd_ceiling_) {
         ::close(fd);  // the client sees it closed at once, and may try another node
-        tell(failures.failed(now, "open files near the limit (descriptors from " +
-                                      std::to_string(fd_ceiling_) +
-                                      " are kept for the daemon); new connections are closed"));
+        tell(closing.failed(now, "descriptors from " + std::to_string(fd_ceiling_) +
+                                     " are kept for the daemon; new connections are closed"));
       } else {
         if (unix_path_.empty()) {
           const int one = 1;

@@ -34,7 +34,7 @@ time.sleep(60)
 PY
 holder=$!
 PIDS+=("$holder")
-wait_for_log "$log" "accepting gRPC connections failed: open files near the limit" 20
+wait_for_log "$log" "accepting gRPC connections near the open-files limit failed: " 20
 wait_for_log "$SCRATCH/holder.out" "holding 200" 20
 # The window (3 s) is extended every 1.5 s: the store must write a new one meanwhile.
 mark() { grep '^ts ' "$SCRATCH/state/tso.hwm"; }
@@ -46,7 +46,6 @@ kill "$holder"; wait "$holder" 2>/dev/null || true
 pass "200 idle connections against 128 files: the excess closed, the store still writes"
 
 "$KAIROS_BIN" tso get --grpc "$ep" --timeout 10s >/dev/null || fail "not served after the connections closed"
-wait_for_log "$log" "accepting gRPC connections works again after" 10
-told=$(grep -c 'accepting gRPC connections failed' "$log")
+told=$(grep -c 'accepting gRPC connections.*\(failed\|still failing\)' "$log")
 [ "$told" -le 3 ] || fail "the failure was told $told times (once per connection?)"
 pass "the connections gone, a client is served again; the failure was told $told time(s)"

@@ -305,7 +305,8 @@ TEST(ConnectionAcceptor, ClosesConnectionsThatWouldTakeTheReservedDescriptors) {
   ASSERT_GE(second, 0);
   ASSERT_TRUE(taken.wait_lines(1));
   EXPECT_EQ(
-      taken.lines()[0].rfind("accepting gRPC connections failed: open files near the limit", 0), 0u)
+      taken.lines()[0].rfind("accepting gRPC connections near the open-files limit failed: ", 0),
+      0u)
       << taken.lines()[0];
   EXPECT_TRUE(closed_by_peer(second));
   EXPECT_EQ(taken.fds().size(), 1u);
