@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstring>
 #include <limits>
+#include <string_view>
+#include <thread>
 
 #include "kairos/clock.h"
 #include "tso/failure_report.h"
@@ -26,6 +28,11 @@ namespace {
 
 constexpr int kBacklog = 1024;
 constexpr int kRetryAfterMs = 100;
+// What an HTTP/2 client sends first (RFC 9113, section 3.4); gRPC over cleartext too.
+constexpr std::string_view kClientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+// After part of the preface, how long until the rest is looked for (not polled: the part
+// already there keeps the socket readable).
+constexpr auto kLookAgainAfter = milliseconds(10);
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -166,18 +173,18 @@ Result<std::unique_ptr<ConnectionAcceptor>> ConnectionAcceptor::listen(
   if (address.is_unix()) ::stat(address.unix_path.c_str(), &socket_file);
   return std::unique_ptr<ConnectionAcceptor>(new ConnectionAcceptor(
       std::move(listeners), address.unix_path, {socket_file.st_dev, socket_file.st_ino}, port,
-      descriptor_ceiling(options.reserved_files), options.first_bytes_within, wake));
+      descriptor_ceiling(options.reserved_files), options.preface_within, wake));
 }
 
 ConnectionAcceptor::ConnectionAcceptor(std::vector<int> listeners, std::string unix_path,
                                        FileId unix_file, int port, int fd_ceiling,
-                                       Duration first_bytes_within, int wake_fd)
+                                       Duration preface_within, int wake_fd)
     : listeners_(std::move(listeners)),
       unix_path_(std::move(unix_path)),
       unix_file_(unix_file),
       port_(port),
       fd_ceiling_(fd_ceiling),
-      first_bytes_within_(first_bytes_within),
+      preface_within_(preface_within),
       wake_fd_(wake_fd) {}
 
 ConnectionAcceptor::~ConnectionAcceptor() {
@@ -205,12 +212,24 @@ void ConnectionAcceptor::stop() {
     ::unlink(unix_path_.c_str());
 }
 
+// How much of the client preface `fd` has sent, read without taking it off the socket.
+ConnectionAcceptor::Preface ConnectionAcceptor::preface_of(int fd) {
+  char buf[kClientPreface.size()];
+  const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return Preface::kNone;
+  if (n <= 0) return Preface::kWrong;  // closed, or an error: nothing for gRPC
+  const std::string_view got(buf, static_cast<std::size_t>(n));
+  if (!kClientPreface.starts_with(got)) return Preface::kWrong;
+  return got.size() == kClientPreface.size() ? Preface::kWhole : Preface::kPart;
+}
+
 void ConnectionAcceptor::run(const std::function<void(int fd)>& take,
                              const std::function<void(const std::string&)>& report) {
   FailureReport failures("accepting gRPC connections");
   // Closing connections near the limit has no end line: with clients coming and going at
   // the limit, every accept below it would end the run, and the next close start one.
   FailureReport closing("accepting gRPC connections near the open-files limit");
+  MonoTime last_closed{};  // a minute without closing ends that report's run
   const auto tell = [&](const std::optional<std::string>& line) {
     if (line && report) report(*line);
   };
@@ -221,35 +240,46 @@ void ConnectionAcceptor::run(const std::function<void(int fd)>& take,
     // Watched: the wake-up, the quiet connections, then (unless pausing: they would stay
     // readable and spin the loop) the listening sockets.
     polled.assign(1, {wake_fd_, POLLIN, 0});
-    for (const Quiet& q : quiet) polled.push_back({q.fd, POLLIN, 0});
+    for (const Quiet& q : quiet)
+      polled.push_back({q.fd, static_cast<short>(q.look_again_at == MonoTime{} ? POLLIN : 0), 0});
     if (!pausing)
       for (int fd : listeners_) polled.push_back({fd, POLLIN, 0});
     MonoTime wake_at = MonoTime::max();
-    for (const Quiet& q : quiet) wake_at = std::min(wake_at, q.deadline);
+    for (const Quiet& q : quiet) {
+      wake_at = std::min(wake_at, q.deadline);
+      if (q.look_again_at != MonoTime{}) wake_at = std::min(wake_at, q.look_again_at);
+    }
     MonoTime now = SystemClock::instance().monotonic();
     if (pausing) wake_at = std::min(wake_at, now + milliseconds(kRetryAfterMs));
     const int timeout_ms = wake_at == MonoTime::max()
                                ? -1
-                               : static_cast<int>(std::max<std::int64_t>(
-                                     0, std::chrono::ceil<milliseconds>(wake_at - now).count()));
+                               : static_cast<int>(std::clamp<std::int64_t>(
+                                     std::chrono::ceil<milliseconds>(wake_at - now).count(), 0,
+                                     std::numeric_limits<int>::max()));
     const int ready = ::poll(polled.data(), static_cast<nfds_t>(polled.size()), timeout_ms);
     if (polled[0].revents != 0) break;  // stop()
     pausing = false;
     if (ready < 0 && errno != EINTR) {
       tell(failures.failed(SystemClock::instance().monotonic(), "poll: " + errno_text(errno)));
-      pausing = true;
+      std::this_thread::sleep_for(milliseconds(kRetryAfterMs));
       continue;
     }
     now = SystemClock::instance().monotonic();
-    // Quiet connections that spoke go to gRPC; those silent too long are closed.
+    // Quiet connections that sent the preface go to gRPC; those that sent anything else,
+    // or nothing for too long, are closed.
     std::vector<Quiet> still_quiet;
     for (std::size_t i = 0; i < quiet.size(); ++i) {
-      if (ready > 0 && polled[1 + i].revents != 0) {
-        take(quiet[i].fd);
-      } else if (now >= quiet[i].deadline) {
-        ::close(quiet[i].fd);
+      Quiet q = quiet[i];
+      const bool look = (ready > 0 && polled[1 + i].revents != 0) ||
+                        (q.look_again_at != MonoTime{} && now >= q.look_again_at);
+      const Preface preface = look ? preface_of(q.fd) : Preface::kNone;
+      if (preface == Preface::kWhole) {
+        take(q.fd);
+      } else if (preface == Preface::kWrong || now >= q.deadline) {
+        ::close(q.fd);
       } else {
-        still_quiet.push_back(quiet[i]);
+        q.look_again_at = preface == Preface::kPart ? now + kLookAgainAfter : MonoTime{};
+        still_quiet.push_back(q);
       }
     }
     for (std::size_t i = 1 + quiet.size(); ready > 0 && i < polled.size(); ++i) {
@@ -261,6 +291,7 @@ void ConnectionAcceptor::run(const std::function<void(int fd)>& take,
         pausing = true;
       } else if (fd >= fd_ceiling_) {
         ::close(fd);  // the client sees it closed at once, and may try another node
+        last_closed = now;
         tell(closing.failed(now, "descriptors from " + std::to_string(fd_ceiling_) +
                                      " are kept for the daemon; new connections are closed"));
       } else {
@@ -269,7 +300,8 @@ void ConnectionAcceptor::run(const std::function<void(int fd)>& take,
           (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
         tell(failures.succeeded(now));
-        still_quiet.push_back({fd, now + first_bytes_within_});
+        if (now - last_closed >= minutes(1)) tell(closing.succeeded(now));
+        still_quiet.push_back({fd, now + preface_within_});
       }
     }
     quiet = std::move(still_quiet);

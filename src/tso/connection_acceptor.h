@@ -37,9 +37,10 @@ struct ConnectionAcceptorOptions {
   // Descriptors kept free under the soft RLIMIT_NOFILE as read by listen() (half of it when
   // the limit is not above this).
   int reserved_files = 64;
-  // A connection is handed over once it has sent something; one that sends nothing by
-  // then is closed (gRPC's own listener gives a client 120 s to finish its handshake).
-  Duration first_bytes_within = seconds(10);
+  // A connection is handed over once it has sent HTTP/2's client preface; one that has not
+  // by then is closed, and so is one that sends anything else (gRPC's own listener gives a
+  // client 120 s to finish its handshake; a connection added from a descriptor gets none).
+  Duration preface_within = seconds(10);
 };
 
 class ConnectionAcceptor {
@@ -54,8 +55,8 @@ class ConnectionAcceptor {
   int port() const { return port_; }
 
   // Accepts until stop(). `take` owns each connected socket (non-blocking, close-on-exec,
-  // TCP_NODELAY for TCP) once it has bytes to read. `report` gets the lines about accepts
-  // that fail.
+  // TCP_NODELAY for TCP) once it has sent the preface (still unread). `report` gets the
+  // lines about accepts that fail.
   void start(std::function<void(int fd)> take, std::function<void(const std::string&)> report);
   // Stops accepting, closes the listening sockets (removes the Unix socket file). Idempotent.
   void stop();
@@ -64,23 +65,26 @@ class ConnectionAcceptor {
   // Which file a path names (device, inode).
   using FileId = std::pair<unsigned long, unsigned long>;
 
-  // An accepted connection that has not sent anything yet.
+  // An accepted connection that has not sent HTTP/2's whole client preface yet.
   struct Quiet {
     int fd;
-    MonoTime deadline;
+    MonoTime deadline;            // closed if still quiet then
+    MonoTime look_again_at = {};  // after part of the preface: when to look again
   };
+  enum class Preface { kWhole, kPart, kNone, kWrong };
 
   ConnectionAcceptor(std::vector<int> listeners, std::string unix_path, FileId unix_file, int port,
-                     int fd_ceiling, Duration first_bytes_within, int wake_fd);
+                     int fd_ceiling, Duration preface_within, int wake_fd);
   void run(const std::function<void(int fd)>& take,
            const std::function<void(const std::string&)>& report);
+  static Preface preface_of(int fd);
 
   std::vector<int> listeners_;
   const std::string unix_path_;  // "" for TCP
   const FileId unix_file_;       // the socket file bound at unix_path_
   const int port_;
   const int fd_ceiling_;  // accepted descriptors from this number on are closed at once
-  const Duration first_bytes_within_;
+  const Duration preface_within_;
   int wake_fd_;  // eventfd: stop() wakes the thread
   std::thread thread_;
 };

@@ -10,12 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kairos::tso {
@@ -206,14 +208,22 @@ int connect_to(int port) {
   return -1;
 }
 
-// Sends one byte: the acceptor hands a connection over once it has spoken.
-bool speak(int fd) { return ::send(fd, "P", 1, MSG_NOSIGNAL) == 1; }
+constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-// Waits (at most 10 s) for the other side to close `fd`.
+bool send_text(int fd, std::string_view text) {
+  return ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+}
+// Sends HTTP/2's client preface: the acceptor hands a connection over once it has.
+bool speak(int fd) { return send_text(fd, kPreface); }
+
+// Waits (at most 10 s) for the other side to close `fd` (a reset when it left our bytes
+// unread).
 bool closed_by_peer(int fd) {
   pollfd p{fd, POLLIN, 0};
   char byte = 0;
-  return ::poll(&p, 1, 10'000) == 1 && ::read(fd, &byte, 1) == 0;
+  if (::poll(&p, 1, 10'000) != 1) return false;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
 TEST(ConnectionAcceptor, HandsOverEachConnectionReadyForGrpc) {
@@ -243,7 +253,7 @@ TEST(ConnectionAcceptor, HandsOverEachConnectionReadyForGrpc) {
 
 // The lowest descriptor number free now (the next socket or file gets it).
 int lowest_free_descriptor() {
-  const int fd = ::dup(0);
+  const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (fd >= 0) ::close(fd);
   return fd;
 }
@@ -320,7 +330,7 @@ TEST(ConnectionAcceptor, ClosesConnectionsThatWouldTakeTheReservedDescriptors) {
 TEST(ConnectionAcceptor, ASilentConnectionIsClosed) {
   Taken taken;
   auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}},
-                                             {.first_bytes_within = milliseconds(50)});
+                                             {.preface_within = milliseconds(50)});
   ASSERT_TRUE(acceptor.ok());
   (*acceptor)->start([&](int fd) { taken.take(fd); },
                      [&](const std::string& l) { taken.report(l); });
@@ -333,6 +343,28 @@ TEST(ConnectionAcceptor, ASilentConnectionIsClosed) {
   EXPECT_TRUE(taken.lines().empty());
   ::close(silent);
   ::close(speaker);
+}
+
+// Anything but HTTP/2's preface is closed at once, long before the deadline.
+TEST(ConnectionAcceptor, AClientThatDoesNotSpeakHttp2IsClosed) {
+  Taken taken;
+  auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}},
+                                             {.preface_within = seconds(60)});
+  ASSERT_TRUE(acceptor.ok());
+  (*acceptor)->start([&](int fd) { taken.take(fd); },
+                     [&](const std::string& l) { taken.report(l); });
+  const int stranger = connect_to((*acceptor)->port());
+  ASSERT_TRUE(stranger >= 0 && send_text(stranger, "GET / HTTP/1.1\r\n\r\n"));
+  EXPECT_TRUE(closed_by_peer(stranger));
+  // A preface sent in two parts is handed over (whether the acceptor looked in between
+  // or not).
+  const int slow = connect_to((*acceptor)->port());
+  ASSERT_TRUE(slow >= 0 && send_text(slow, kPreface.substr(0, 10)));
+  ASSERT_TRUE(send_text(slow, kPreface.substr(10)));
+  ASSERT_TRUE(taken.wait_fds(1));
+  EXPECT_EQ(taken.fds().size(), 1u);
+  ::close(stranger);
+  ::close(slow);
 }
 
 TEST(ConnectionAcceptor, AUnixSocketIsOneServersAndRemovedOnStop) {
