@@ -187,6 +187,15 @@ class Taken {
     std::lock_guard lock(mu_);
     return lines_;
   }
+  // An acceptor on 127.0.0.1 (a port the kernel picks) that hands its connections and
+  // reports here; null if it cannot listen. Declare it after this Taken.
+  std::unique_ptr<ConnectionAcceptor> accept_on_loopback(ConnectionAcceptorOptions options = {}) {
+    auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}}, options);
+    if (!acceptor.ok()) return nullptr;
+    (*acceptor)->start([this](int fd) { take(fd); },
+                       [this](const std::string& line) { report(line); });
+    return std::move(*acceptor);
+  }
 
  private:
   std::mutex mu_;
@@ -228,13 +237,10 @@ bool closed_by_peer(int fd) {
 
 TEST(ConnectionAcceptor, HandsOverEachConnectionReadyForGrpc) {
   Taken taken;
-  auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}});
-  ASSERT_TRUE(acceptor.ok()) << acceptor.status().ToString();
-  ASSERT_GT((*acceptor)->port(), 0);
-  (*acceptor)->start([&](int fd) { taken.take(fd); },
-                     [&](const std::string& l) { taken.report(l); });
+  const std::unique_ptr<ConnectionAcceptor> acceptor = taken.accept_on_loopback();
+  ASSERT_NE(acceptor, nullptr);
   std::vector<int> clients;
-  for (int i = 0; i < 3; ++i) clients.push_back(connect_to((*acceptor)->port()));
+  for (int i = 0; i < 3; ++i) clients.push_back(connect_to(acceptor->port()));
   for (int c : clients) ASSERT_TRUE(c >= 0 && speak(c));
   ASSERT_TRUE(taken.wait_fds(3));
   for (int fd : taken.fds()) {
@@ -246,8 +252,8 @@ TEST(ConnectionAcceptor, HandsOverEachConnectionReadyForGrpc) {
     EXPECT_EQ(nodelay, 1);
   }
   EXPECT_TRUE(taken.lines().empty());
-  (*acceptor)->stop();
-  EXPECT_LT(connect_to((*acceptor)->port()), 0);  // nobody listens any more
+  acceptor->stop();
+  EXPECT_LT(connect_to(acceptor->port()), 0);  // nobody listens any more
   for (int c : clients) ::close(c);
 }
 
@@ -261,10 +267,8 @@ int lowest_free_descriptor() {
 // gRPC 1.51's own listener never accepts again after an EMFILE; this one waits and goes on.
 TEST(ConnectionAcceptor, KeepsAcceptingAfterRunningOutOfDescriptors) {
   Taken taken;
-  auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}});
-  ASSERT_TRUE(acceptor.ok());
-  (*acceptor)->start([&](int fd) { taken.take(fd); },
-                     [&](const std::string& l) { taken.report(l); });
+  const std::unique_ptr<ConnectionAcceptor> acceptor = taken.accept_on_loopback();
+  ASSERT_NE(acceptor, nullptr);
   const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(client, 0);
   // Descriptors are numbered from the lowest free one: a limit at that number makes the
@@ -277,7 +281,7 @@ TEST(ConnectionAcceptor, KeepsAcceptingAfterRunningOutOfDescriptors) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>((*acceptor)->port()));
+  a.sin_port = htons(static_cast<std::uint16_t>(acceptor->port()));
   const int connected = ::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a);
   speak(client);
   const bool told = connected == 0 && taken.wait_lines(1);
@@ -302,16 +306,13 @@ TEST(ConnectionAcceptor, ClosesConnectionsThatWouldTakeTheReservedDescriptors) {
   // Room for the acceptor's listening socket and eventfd, this test's first client and
   // the connection accepted for it, no more.
   const int room = lowest_free_descriptor() + 4;
-  auto acceptor =
-      ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}},
-                                 {.reserved_files = static_cast<int>(limit.rlim_cur) - room});
-  ASSERT_TRUE(acceptor.ok());
-  (*acceptor)->start([&](int fd) { taken.take(fd); },
-                     [&](const std::string& l) { taken.report(l); });
-  const int first = connect_to((*acceptor)->port());
+  const std::unique_ptr<ConnectionAcceptor> acceptor =
+      taken.accept_on_loopback({.reserved_files = static_cast<int>(limit.rlim_cur) - room});
+  ASSERT_NE(acceptor, nullptr);
+  const int first = connect_to(acceptor->port());
   ASSERT_TRUE(first >= 0 && speak(first));
   ASSERT_TRUE(taken.wait_fds(1));
-  const int second = connect_to((*acceptor)->port());
+  const int second = connect_to(acceptor->port());
   ASSERT_GE(second, 0);
   ASSERT_TRUE(taken.wait_lines(1));
   EXPECT_EQ(
@@ -324,18 +325,16 @@ TEST(ConnectionAcceptor, ClosesConnectionsThatWouldTakeTheReservedDescriptors) {
   ::close(second);
 }
 
-// gRPC is given a connection only once it has spoken: one that stays silent is closed
-// (gRPC's own listener would close it after its 120 s handshake timeout; a connection added
-// from a descriptor has none).
+// gRPC is given a connection only once it has sent HTTP/2's preface: one that stays silent
+// is closed (gRPC's own listener would close it after its 120 s handshake timeout; a
+// connection added from a descriptor has none).
 TEST(ConnectionAcceptor, ASilentConnectionIsClosed) {
   Taken taken;
-  auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}},
-                                             {.preface_within = milliseconds(50)});
-  ASSERT_TRUE(acceptor.ok());
-  (*acceptor)->start([&](int fd) { taken.take(fd); },
-                     [&](const std::string& l) { taken.report(l); });
-  const int silent = connect_to((*acceptor)->port());
-  const int speaker = connect_to((*acceptor)->port());
+  const std::unique_ptr<ConnectionAcceptor> acceptor =
+      taken.accept_on_loopback({.preface_within = milliseconds(50)});
+  ASSERT_NE(acceptor, nullptr);
+  const int silent = connect_to(acceptor->port());
+  const int speaker = connect_to(acceptor->port());
   ASSERT_TRUE(silent >= 0 && speaker >= 0 && speak(speaker));
   EXPECT_TRUE(closed_by_peer(silent));
   ASSERT_TRUE(taken.wait_fds(1));
@@ -348,17 +347,15 @@ TEST(ConnectionAcceptor, ASilentConnectionIsClosed) {
 // Anything but HTTP/2's preface is closed at once, long before the deadline.
 TEST(ConnectionAcceptor, AClientThatDoesNotSpeakHttp2IsClosed) {
   Taken taken;
-  auto acceptor = ConnectionAcceptor::listen(GrpcAddress{"", {"127.0.0.1", 0}},
-                                             {.preface_within = seconds(60)});
-  ASSERT_TRUE(acceptor.ok());
-  (*acceptor)->start([&](int fd) { taken.take(fd); },
-                     [&](const std::string& l) { taken.report(l); });
-  const int stranger = connect_to((*acceptor)->port());
+  const std::unique_ptr<ConnectionAcceptor> acceptor =
+      taken.accept_on_loopback({.preface_within = seconds(60)});
+  ASSERT_NE(acceptor, nullptr);
+  const int stranger = connect_to(acceptor->port());
   ASSERT_TRUE(stranger >= 0 && send_text(stranger, "GET / HTTP/1.1\r\n\r\n"));
   EXPECT_TRUE(closed_by_peer(stranger));
   // A preface sent in two parts is handed over (whether the acceptor looked in between
   // or not).
-  const int slow = connect_to((*acceptor)->port());
+  const int slow = connect_to(acceptor->port());
   ASSERT_TRUE(slow >= 0 && send_text(slow, kPreface.substr(0, 10)));
   ASSERT_TRUE(send_text(slow, kPreface.substr(10)));
   ASSERT_TRUE(taken.wait_fds(1));
