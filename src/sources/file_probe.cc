@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,6 +47,12 @@ Result<UnixTime> PosixProbeFile::rewrite_and_stat() {
   if (!result.ok()) return result;
   return UnixTime(std::chrono::seconds(st.st_mtim.tv_sec) +
                   std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+}
+
+Duration PosixProbeFile::stamp_lag() const {
+  timespec tick{};
+  if (::clock_getres(CLOCK_REALTIME_COARSE, &tick) != 0) return std::chrono::milliseconds(10);
+  return 2 * (std::chrono::seconds(tick.tv_sec) + std::chrono::nanoseconds(tick.tv_nsec));
 }
 
 ProbeLocation::ProbeLocation(std::filesystem::path path)
@@ -102,7 +109,7 @@ Result<Duration> FileProbe::detect_granularity(int max_writes) {
     return Status::FailedPrecondition("mtime of " + file_.name() + " did not change in " +
                                       std::to_string(samples) + " writes");
   }
-  granularity_ = std::max({smallest_step, unit, highest - lowest});
+  granularity_ = std::max({smallest_step, unit, highest - lowest, file_.stamp_lag()});
   return granularity_;
 }
 

@@ -48,6 +48,24 @@ TEST(FileProbe, GranularityIsTheSmallestStepSeen) {
   EXPECT_EQ(*g, milliseconds(4));
 }
 
+// Linux stamps about 1 write in 100 from its coarse clock, up to a tick old: 64
+// calibration writes often see none, so the declared lag is a floor.
+TEST(FileProbe, ARareLagTheCalibrationMissedStaysWithinTheUncertainty) {
+  ManualClock clock;
+  FakeStorage storage(clock, milliseconds(-250), microseconds(200), nanoseconds(1));
+  storage.lag = milliseconds(4);
+  FileProbe probe(storage, clock);
+  Result<Duration> g = probe.detect_granularity(100);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(*g, milliseconds(4)) << "the steps seen were 200 us; the declared lag is larger";
+  clock.advance(milliseconds(10));
+  storage.lag_next = microseconds(3900);
+  Result<FileSample> s = probe.check();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->offset, milliseconds(-250) - microseconds(3900));
+  EXPECT_LE(abs(s->offset - milliseconds(-250)), s->uncertainty);
+}
+
 TEST(FileProbe, WriteErrorsAreUnavailable) {
   ManualClock clock;
   FakeStorage storage(clock, Duration(0), milliseconds(1), nanoseconds(1));
