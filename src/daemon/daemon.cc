@@ -261,7 +261,7 @@ Status Daemon::start_tso() {
   if (c.store == "etcd") {
     server_options.leader_address = [this] { return election_->leader_address(); };
     server_options.may_serve = [this] {
-      if (election_->lease_is_fresh(clock_.monotonic())) return Status::Ok();
+      if (election_->lease_is_fresh()) return Status::Ok();
       const std::string leader = election_->leader_address();
       return Status::Unavailable("not the leader (or its lease is not surely alive)" +
                                  (leader.empty() ? std::string() : "; the leader is " + leader));

@@ -1,11 +1,18 @@
 #include "tso/etcd_election.h"
 
-#include "kairos/clock.h"
+#include <time.h>
 
 namespace kairos::tso {
 namespace {
 
-MonoTime mono() { return SystemClock::instance().monotonic(); }
+// The lease is timed on CLOCK_BOOTTIME, which counts time the machine spent suspended:
+// CLOCK_MONOTONIC stops then, and a leader resumed after its lease ran out in etcd would
+// take itself for fresh until its next keepalive failed.
+MonoTime lease_clock() {
+  timespec t{};
+  ::clock_gettime(CLOCK_BOOTTIME, &t);
+  return MonoTime(seconds(t.tv_sec) + nanoseconds(t.tv_nsec));
+}
 
 }  // namespace
 
@@ -47,7 +54,8 @@ std::string EtcdElection::leader_address() const {
   return leader_address_;
 }
 
-bool EtcdElection::lease_is_fresh(MonoTime now) const {
+bool EtcdElection::lease_is_fresh() const {
+  const MonoTime now = lease_clock();
   std::lock_guard lock(mu_);
   return my_revision_ != 0 && now < lease_valid_until_ - options_.lease_ttl / 3;
 }
@@ -63,7 +71,7 @@ void EtcdElection::run() {
     const bool resign = resign_requested_;
     resign_requested_ = false;
     lock.unlock();
-    const MonoTime now = mono();
+    const MonoTime now = lease_clock();
     if (resign) {
       step_down("resigned", /*revoke=*/true);
       campaign_after_ = now + 5 * options_.poll;
@@ -98,7 +106,7 @@ void EtcdElection::keep_alive(MonoTime now) {
   // Step down while the lease is surely still ours: at 2/3 of the TTL without proof. The
   // lease goes too (revoked if etcd answers, else left to expire): kept alive, it would
   // hold the leader key for a node that no longer leads, and nobody could win.
-  if (is_leader() && !lease_is_fresh(mono())) {
+  if (is_leader() && !lease_is_fresh()) {
     step_down("cannot reach etcd to keep the lease", /*revoke=*/true);
   }
 }
@@ -144,7 +152,7 @@ void EtcdElection::campaign(MonoTime now) {
     if (Status s = options_.on_elected(); !s.ok()) {
       if (options_.log) options_.log("cannot serve as leader: " + s.message());
       step_down("could not take over: " + s.message(), /*revoke=*/true);
-      campaign_after_ = mono() + 10 * options_.poll;
+      campaign_after_ = lease_clock() + 10 * options_.poll;
     }
   }
 }

@@ -66,9 +66,10 @@ class EtcdElection {
   // The leader's address as last seen ("" when unknown).
   std::string leader_address() const;
   bool is_leader() const;
-  // Whether this node leads and its lease is surely alive at monotonic `now` (checked on
-  // every request, so a leader that was frozen past its lease serves nothing on waking).
-  bool lease_is_fresh(MonoTime now) const;
+  // Whether this node leads and its lease is surely alive now (checked on every request,
+  // so a leader that was frozen past its lease serves nothing on waking). The lease is
+  // timed on CLOCK_BOOTTIME, which also counts time spent suspended.
+  bool lease_is_fresh() const;
 
  private:
   void run();
