@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "kairos/clock.h"
@@ -37,40 +38,60 @@ bool wait_fd(int fd, short events, MonoTime deadline) {
   }
 }
 
-// One HTTP/1.1 POST with Connection: close; returns the raw response bytes.
-Result<std::string> http_post(const std::string& endpoint, std::string_view path,
-                              const std::string& body, MonoTime deadline) {
-  const std::size_t colon = endpoint.rfind(':');
-  const std::string host = endpoint.substr(0, colon);
-  const std::string port = endpoint.substr(colon + 1);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    return Status::InvalidArgument("etcd endpoint " + endpoint + ": " + gai_strerror(rc));
+// An open socket, closed when it goes.
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Socket& operator=(Socket&&) = delete;
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
   }
-  const int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    ::freeaddrinfo(res);
-    return Status::Unavailable(std::string("socket: ") + std::strerror(errno));
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Connects to `address` before `deadline`.
+Result<Socket> connect_to(const ResolvedAddress& address, MonoTime deadline) {
+  Socket s(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (s.fd() < 0) return Status::Unavailable(std::string("socket: ") + std::strerror(errno));
+  if (::connect(s.fd(), address.sockaddr_ptr(), address.length) != 0 && errno != EINPROGRESS) {
+    return Status::Unavailable(std::strerror(errno));
   }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  const int rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
-  ::freeaddrinfo(res);
-  if (rc != 0 && errno != EINPROGRESS) {
-    return Status::Unavailable("connect " + endpoint + ": " + std::strerror(errno));
-  }
-  if (!wait_fd(fd, POLLOUT, deadline))
-    return Status::Unavailable("connect " + endpoint + ": timeout");
+  if (!wait_fd(s.fd(), POLLOUT, deadline)) return Status::Unavailable("timeout");
   int err = 0;
   socklen_t len = sizeof err;
-  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-  if (err != 0) return Status::Unavailable("connect " + endpoint + ": " + std::strerror(err));
+  ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) return Status::Unavailable(std::strerror(err));
+  return s;
+}
+
+// Connects to one of `endpoint`'s addresses, in order, each with an equal share of the
+// time left ("localhost" may give ::1 first, where etcd listens on 127.0.0.1 only).
+Result<Socket> connect_any(const std::string& endpoint,
+                           const std::vector<ResolvedAddress>& addresses, MonoTime deadline) {
+  std::string failures;
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    const MonoTime now = mono();
+    const auto left = static_cast<std::int64_t>(addresses.size() - i);
+    Result<Socket> s = connect_to(addresses[i], now + (deadline - now) / left);
+    if (s.ok()) return s;
+    failures += (failures.empty() ? "" : ", ") +
+                (addresses.size() > 1 ? addresses[i].host() + ": " : "") + s.status().message();
+  }
+  return Status::Unavailable("connect " + endpoint + ": " + failures);
+}
+
+// One HTTP/1.1 POST with Connection: close; returns the raw response bytes.
+Result<std::string> http_post(EndpointResolver& resolver, const std::string& endpoint,
+                              std::string_view path, const std::string& body, MonoTime deadline) {
+  Result<std::vector<ResolvedAddress>> addresses = resolver.resolve(endpoint, deadline);
+  if (!addresses.ok()) return addresses.status();
+  Result<Socket> socket = connect_any(endpoint, *addresses, deadline);
+  if (!socket.ok()) return socket.status();
+  const int fd = socket->fd();
 
   const std::string request =
       "POST " + std::string(path) + " HTTP/1.1\r\nHost: " + endpoint +
@@ -148,7 +169,7 @@ Result<json> EtcdClient::call(std::string_view path, const json& body) {
     const std::int64_t to_try = static_cast<std::int64_t>(endpoints_.size() - k);
     const MonoTime attempt_deadline =
         now + (deadline - now) / (k == 0 && to_try > 1 ? std::int64_t{2} : to_try);
-    Result<std::string> raw = http_post(endpoints_[i], path, text, attempt_deadline);
+    Result<std::string> raw = http_post(resolver_, endpoints_[i], path, text, attempt_deadline);
     if (!raw.ok()) {
       last = raw.status();
       continue;

@@ -4,7 +4,8 @@
 // strings here); int64s travel as JSON strings.
 //
 // Each call tries the endpoints in turn, starting with the one that answered last, until
-// one answers or `timeout` passes. The first try gets half the time, the others equal
+// one answers or `timeout` passes; a name is looked up within that time, falling back to
+// its last good addresses (EndpointResolver), and each of its addresses is tried. The first try gets half the time, the others equal
 // shares of the rest, so a member that accepts and never answers cannot use it all.
 // An answer that is not HTTP 200 is an error naming the endpoint and etcd's message.
 //
@@ -21,6 +22,7 @@
 
 #include "kairos/status.h"
 #include "kairos/time.h"
+#include "tso/endpoint_resolver.h"
 #include "tso/etcd_reply.h"
 
 namespace kairos::tso {
@@ -68,6 +70,7 @@ class EtcdClient {
   std::vector<std::string> endpoints_;  // "HOST:PORT"
   Duration timeout_;
   std::atomic<std::size_t> current_{0};
+  EndpointResolver resolver_;
 };
 
 }  // namespace kairos::tso

@@ -5,11 +5,13 @@ set -euo pipefail
 : "${KAIROS_BIN:?KAIROS_BIN must point at the kairos binary (ctest sets it)}"
 SCRATCH=$(mktemp -d /tmp/kairos-it.XXXXXX)
 PIDS=()
+CLEANUP_HOOKS=()  # commands run on exit once the processes in PIDS are stopped
 
 cleanup() {
   local rc=$?
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for hook in "${CLEANUP_HOOKS[@]}"; do $hook || true; done
   rm -rf "$SCRATCH"
   exit $rc
 }
