@@ -99,9 +99,10 @@ void start_lookup(const std::shared_ptr<Lookup>& l,
 // Waits for `l` until `deadline`: its addresses, or why there are none.
 Result<std::vector<ResolvedAddress>> wait_for(Lookup& l, MonoTime deadline) {
   const MonoTime start = SystemClock::instance().monotonic();
+  const Duration left =
+      deadline > start ? std::min<Duration>(deadline - start, hours(1)) : Duration(0);
   std::unique_lock lock(l.mu);
-  l.ended_cv.wait_for(lock, std::max(deadline - start, Duration(0)),
-                      [&] { return l.result.has_value(); });
+  l.ended_cv.wait_for(lock, left, [&] { return l.result.has_value(); });
   if (!l.result) {
     return Status::Unavailable("no answer within " +
                                format_duration(SystemClock::instance().monotonic() - start));
@@ -164,8 +165,9 @@ Result<std::vector<ResolvedAddress>> EndpointResolver::resolve(const std::string
   if (start) start_lookup(lookup, cache_);
   // With addresses at hand, half the time for a fresh answer leaves the rest to use them.
   const MonoTime now = SystemClock::instance().monotonic();
-  Result<std::vector<ResolvedAddress>> found =
-      wait_for(*lookup, have_last_good ? now + (deadline - now) / 2 : deadline);
+  const MonoTime wait_until =
+      have_last_good && deadline > now ? now + (deadline - now) / 2 : deadline;
+  Result<std::vector<ResolvedAddress>> found = wait_for(*lookup, wait_until);
   if (found.ok()) return found;
   std::lock_guard lock(cache_->mu);
   if (auto it = cache_->last_good.find(endpoint); it != cache_->last_good.end()) return it->second;
