@@ -13,6 +13,7 @@
 #include <string>
 
 #include "kairos/clock.h"
+#include "tools/check_lines.h"
 #include "tso/etcd_client.h"
 
 namespace {
@@ -20,11 +21,7 @@ namespace {
 using namespace kairos;
 using namespace kairos::tso;
 
-int failures = 0;
-void check(bool ok, const std::string& what) {
-  std::printf("%s: %s\n", ok ? "ok" : "FAIL", what.c_str());
-  if (!ok) ++failures;
-}
+using tools::check;
 
 // A range read; its status and how long it took.
 struct Outcome {
@@ -84,5 +81,5 @@ int main(int argc, char** argv) {
                 std::string::npos &&
             o.status.message().find("no answer within") != std::string::npos,
         "a name never resolved fails in time, saying why: " + describe(o));
-  return failures == 0 ? 0 : 1;
+  return tools::checks_exit_status();
 }

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "kairos/clock.h"
+#include "tools/check_lines.h"
 #include "tools/tcp_test_proxy.h"
 #include "tso/etcd_client.h"
 #include "tso/etcd_election.h"
@@ -31,11 +32,7 @@ namespace {
 using namespace kairos;
 using namespace kairos::tso;
 
-int failures = 0;
-void check(bool ok, const std::string& what) {
-  std::printf("%s: %s\n", ok ? "ok" : "FAIL", what.c_str());
-  if (!ok) ++failures;
-}
+using tools::check;
 
 // Whether `done` holds within `limit`, asked every 20 ms.
 template <typename Done>
@@ -200,5 +197,5 @@ int main(int argc, char** argv) {
           "a silent first endpoint: the read is answered by the next one" +
               (read.ok() ? std::string() : " (" + read.status().message() + ")"));
   }
-  return failures == 0 ? 0 : 1;
+  return tools::checks_exit_status();
 }
