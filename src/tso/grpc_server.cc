@@ -4,9 +4,11 @@
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/server_posix.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -278,6 +280,11 @@ class GrpcTsoServer final : public TsoServer {
     quota.SetMaxThreads(options_.max_sequence_threads);
     builder.SetResourceQuota(quota);
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+        static_cast<int>(std::clamp<std::int64_t>(
+            std::chrono::duration_cast<milliseconds>(options_.max_connection_idle).count(), 1,
+            std::numeric_limits<int>::max())));
     oracle_cq_ = builder.AddCompletionQueue();
     server_ = builder.BuildAndStart();
     if (!server_) return Status::Unavailable("cannot start the gRPC server");

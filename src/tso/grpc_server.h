@@ -41,6 +41,10 @@ struct TsoServerOptions {
   // Threads gRPC may run sequence calls on (its synchronous pool): a call that finds them
   // all busy (e.g. waiting for a slow store) fails at once with RESOURCE_EXHAUSTED.
   int max_sequence_threads = 64;
+  // A connection with no call open for this long is closed (HTTP/2 GOAWAY; the client
+  // library reconnects when it next calls), so idle clients do not keep descriptors for
+  // good. A timestamp stream is a call open as long as its client keeps it.
+  Duration max_connection_idle = minutes(5);
   // Problems the server works around on its own (accepting connections while out of file
   // descriptors), told once and then once a minute while they last; unset: not told.
   std::function<void(const std::string&)> warn = nullptr;

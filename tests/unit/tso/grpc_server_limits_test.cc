@@ -1,6 +1,7 @@
 // What one client can make the gRPC server hold: sequence calls beyond the server's
-// threads fail at once with RESOURCE_EXHAUSTED instead of piling up threads, and the
-// server tells clients how many streams a connection may have open.
+// threads fail at once with RESOURCE_EXHAUSTED instead of piling up threads, the server
+// tells clients how many streams a connection may have open, and a connection with no call
+// open is closed after a while.
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -29,7 +30,8 @@ class GrpcServerLimits : public ::testing::Test {
  protected:
   static constexpr int kThreads = 4;
 
-  void SetUp() override {
+  void SetUp() override { start(minutes(5)); }
+  void start(Duration max_connection_idle) {
     gate_.close();
     ASSERT_TRUE(oracle_.recover(clock_.realtime()).ok());
     Result<std::unique_ptr<TsoServer>> server =
@@ -37,7 +39,8 @@ class GrpcServerLimits : public ::testing::Test {
                           .now = [this] { return clock_.realtime(); },
                           .leader_address = {},
                           .may_serve = [this] { return gate_.pass(); },
-                          .max_sequence_threads = kThreads},
+                          .max_sequence_threads = kThreads,
+                          .max_connection_idle = max_connection_idle},
                          oracle_, sequencer_);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
@@ -105,22 +108,36 @@ TEST_F(GrpcServerLimits, SequenceCallsBeyondTheThreadLimitFailAtOnce) {
   }
 }
 
+// A TCP connection to `port` on loopback that has sent HTTP/2's client preface and an
+// empty SETTINGS frame, and whose reads give up after `read_timeout` (a server that says
+// nothing fails a test, not hangs it); -1 on failure.
+int open_http2(int port, Duration read_timeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const auto secs = std::chrono::duration_cast<seconds>(read_timeout);
+  const timeval wait{static_cast<time_t>(secs.count()),
+                     static_cast<suseconds_t>(
+                         std::chrono::duration_cast<microseconds>(read_timeout - secs).count())};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string hello = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") +
+                            std::string("\0\0\0\x04\0\0\0\0\0", 9);  // empty SETTINGS
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait) != 0 ||
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // The HTTP/2 SETTINGS frame the server sends first carries SETTINGS_MAX_CONCURRENT_STREAMS
 // (id 3) = 100: a client's further streams on that connection wait for one to end.
 TEST_F(GrpcServerLimits, ConnectionsMayHoldAtMost100Streams) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = open_http2(server_->port(), seconds(10));
   ASSERT_GE(fd, 0);
-  const timeval wait{10, 0};  // a server that says nothing fails the test, not hangs it
-  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait), 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(server_->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
-  const std::string hello = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") +
-                            std::string("\0\0\0\x04\0\0\0\0\0", 9);  // empty SETTINGS
-  ASSERT_EQ(::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(hello.size()));
   std::string in;
   auto read_at_least = [&](std::size_t n) {
     std::array<char, 4096> buf{};
@@ -148,6 +165,60 @@ TEST_F(GrpcServerLimits, ConnectionsMayHoldAtMost100Streams) {
     if (id == 3) max_streams = value;
   }
   EXPECT_EQ(max_streams, 100u);
+}
+
+class GrpcServerIdle : public GrpcServerLimits {
+ protected:
+  void SetUp() override { start(milliseconds(200)); }
+};
+
+// Whether the server closes `fd` (after a GOAWAY frame, type 7) before the read timeout.
+bool closed_after_goaway(int fd) {
+  std::string in;
+  std::array<char, 4096> buf{};
+  ssize_t got = 0;
+  while ((got = ::recv(fd, buf.data(), buf.size(), 0)) > 0) {
+    in.append(buf.data(), static_cast<std::size_t>(got));
+  }
+  if (got < 0) return false;  // the read timed out: still open
+  for (std::size_t at = 0; at + 9 <= in.size();) {
+    if (in[at + 3] == 0x07) return true;
+    at +=
+        9 + ((static_cast<std::uint8_t>(in[at]) << 16) |
+             (static_cast<std::uint8_t>(in[at + 1]) << 8) | static_cast<std::uint8_t>(in[at + 2]));
+  }
+  return false;
+}
+
+// A client that connects and never calls gives its descriptor back; a client whose stream
+// is open keeps its connection, however long the stream is quiet.
+TEST_F(GrpcServerIdle, AConnectionWithNoCallIsClosedOneWithAnOpenStreamIsKept) {
+  gate_.open();
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = pb::TimestampOracle::NewStub(channel);
+  grpc::ClientContext ctx;
+  auto stream = stub->GetTimestamps(&ctx);
+  pb::TimestampRequest req;
+  req.set_count(1);
+  pb::TimestampResponse first;
+  ASSERT_TRUE(stream->Write(req));
+  ASSERT_TRUE(stream->Read(&first));
+
+  // Opened after the stream's last message: once the server closed it for idleness, the
+  // stream's connection has been quiet at least as long.
+  const int idle = open_http2(server_->port(), seconds(30));
+  ASSERT_GE(idle, 0);
+  EXPECT_TRUE(closed_after_goaway(idle)) << "an idle connection stayed open 30 s";
+  ::close(idle);
+
+  pb::TimestampResponse second;
+  ASSERT_TRUE(stream->Write(req)) << "the open stream's connection was closed";
+  ASSERT_TRUE(stream->Read(&second));
+  EXPECT_GT(second.first(), first.first());
+  EXPECT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 }  // namespace
