@@ -120,7 +120,7 @@ int run_serve(const ServeFlags& flags) {
     }
     config->grpc_listen = flags.grpc_listen;
   }
-  if (Status s = daemon::validate_tso_advertise(*config); !s.ok()) {
+  if (Status s = daemon::validate_tso_against_listen(*config); !s.ok()) {
     spdlog::error("config: {}", s.message());
     return 2;
   }

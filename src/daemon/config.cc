@@ -251,7 +251,11 @@ Status validate_system_clock_discipline(const Config& config, bool has_cap_sys_t
   return Status::Ok();
 }
 
-Status validate_tso_advertise(const Config& config) {
+Status validate_tso_against_listen(const Config& config) {
+  if (config.tso.socket_mode && !config.grpc_listen.starts_with("unix:")) {
+    return Status::InvalidArgument("tso.socket_mode is for a Unix socket, but grpc_listen is '" +
+                                   config.grpc_listen + "' (use unix:PATH, or drop the key)");
+  }
   if (config.tso.store != "etcd" || !config.tso.advertise.empty()) return Status::Ok();
   if (config.grpc_listen == "off") return Status::Ok();
   Result<tso::GrpcAddress> a =

@@ -111,10 +111,11 @@ Status validate_shm_config(const ShmConfig& shm);
 // is set. Errors name the key.
 Status validate_system_clock_discipline(const Config& config, bool has_cap_sys_time);
 
-// With the etcd store, followers send clients to the address the leader advertises:
-// tso.advertise, else grpc_listen. Refuses a wildcard host (0.0.0.0, ::) or port 0 there,
-// which reach no one; errors name the keys.
-Status validate_tso_advertise(const Config& config);
+// The [tso] keys that depend on grpc_listen, checked once flags have overridden the file:
+// tso.socket_mode needs a unix: grpc_listen; with the etcd store, followers send clients
+// to the address the leader advertises (tso.advertise, else grpc_listen), so a wildcard
+// host (0.0.0.0, ::) or port 0 there, which reach no one, is refused. Errors name the keys.
+Status validate_tso_against_listen(const Config& config);
 
 // Reads and parses a file.
 Result<Config> load_config_file(const std::filesystem::path& path);

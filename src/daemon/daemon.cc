@@ -255,6 +255,7 @@ Status Daemon::start_tso() {
   }
   tso::TsoServerOptions server_options;
   server_options.listen = config_.grpc_listen;
+  server_options.unix_socket_mode = c.socket_mode;
   server_options.now = now;
   server_options.busy_poll = c.busy_poll;
   server_options.warn = [](const std::string& line) { spdlog::warn("tso: {}", line); };

@@ -33,6 +33,13 @@ Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
   if (out.busy_poll < Duration::zero() || out.busy_poll > milliseconds(10)) {
     return t.error("busy_poll", "must be between 0 (off) and 10ms");
   }
+  std::string mode;
+  if (Status s = t.get_string("socket_mode", mode); !s.ok()) return s;
+  if (!mode.empty()) {
+    Result<std::uint32_t> m = parse_socket_mode(mode);
+    if (!m.ok()) return t.error("socket_mode", m.status().message());
+    out.socket_mode = *m;
+  }
   if (Status s = t.get_strings("etcd_endpoints", out.etcd_endpoints); !s.ok()) return s;
   if (out.etcd_endpoints.empty()) return t.error("etcd_endpoints", "needs at least one HOST:PORT");
   for (const std::string& ep : out.etcd_endpoints) {
@@ -58,6 +65,19 @@ Status parse_tso_config(ConfigTable& t, TsoConfig& out) {
     if (!a.ok()) return t.error("advertise", a.status().message());
   }
   return t.finish();
+}
+
+Result<std::uint32_t> parse_socket_mode(std::string_view text) {
+  const bool digits = (text.size() == 3 || text.size() == 4) &&
+                      text.find_first_not_of("01234567") == std::string_view::npos;
+  std::uint32_t mode = 0;
+  if (digits)
+    for (char c : text) mode = mode * 8 + static_cast<std::uint32_t>(c - '0');
+  if (!digits || mode > 0777) {
+    return Status::InvalidArgument(
+        "'" + std::string(text) + "' is not a permission mode: octal, at most 0777, e.g. \"0660\"");
+  }
+  return mode;
 }
 
 Status validate_grpc_listen(std::string_view listen) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@ struct TsoConfig {
   std::int64_t max_sequence_count = 1'000'000;  // sequence numbers per request
   std::int64_t max_sequences = 10'000;          // distinct sequence names
   Duration busy_poll = microseconds(50);        // oracle thread polls this long before sleeping
+  // grpc_listen = "unix:PATH": the socket file's permission bits (0..0777, written in
+  // octal as "0660"); unset: what the daemon's umask gives.
+  std::optional<std::uint32_t> socket_mode;
   // store = "etcd" (high availability):
   std::vector<std::string> etcd_endpoints = {"127.0.0.1:2379"};  // HOST:PORT of members
   std::string etcd_prefix = "/kairos/tso/";  // leader key and marks live under it
@@ -33,6 +37,9 @@ struct TsoConfig {
 
 // Reads the [tso] table (may be absent) into `out`, checking ranges.
 Status parse_tso_config(ConfigTable& tso, TsoConfig& out);
+
+// A permission mode in octal: 3 or 4 digits 0-7, at most 0777 ("0660", "640").
+Result<std::uint32_t> parse_socket_mode(std::string_view text);
 
 // "off", HOST:PORT with a port in 0..65535 ("[::1]:11190" for IPv6), or unix:PATH.
 Status validate_grpc_listen(std::string_view listen);

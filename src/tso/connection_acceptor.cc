@@ -14,8 +14,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <thread>
 
@@ -36,8 +39,11 @@ constexpr auto kLookAgainAfter = milliseconds(10);
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// A listening socket on `address`, or the errno of the step that failed.
-Result<int> listen_on(const sockaddr* address, socklen_t length) {
+// A listening socket on `address`, or the errno of the step that failed. `before_listen`
+// (may be empty) runs between bind and listen, when no client can connect yet; it returns
+// 0, or -1 with errno set.
+Result<int> listen_on(const sockaddr* address, socklen_t length,
+                      const std::function<int()>& before_listen = {}) {
   const int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::Unavailable(errno_text(errno));
   const int one = 1;
@@ -47,6 +53,7 @@ Result<int> listen_on(const sockaddr* address, socklen_t length) {
   if (rc == 0 && address->sa_family == AF_INET6)
     rc = ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   if (rc == 0) rc = ::bind(fd, address, length);
+  if (rc == 0 && before_listen) rc = before_listen();
   if (rc == 0) rc = ::listen(fd, kBacklog);
   if (rc != 0) {
     const int err = errno;
@@ -100,7 +107,7 @@ Result<std::vector<int>> listen_tcp(const HostPort& address) {
   return fds;
 }
 
-Result<int> listen_unix(const std::string& path) {
+Result<int> listen_unix(const std::string& path, std::optional<std::uint32_t> mode) {
   if (Status s = check_unix_socket_unused(path); !s.ok()) return s;
   const std::string where = "cannot listen for gRPC on unix:" + path + ": ";
   sockaddr_un addr{};
@@ -110,8 +117,22 @@ Result<int> listen_unix(const std::string& path) {
                                std::to_string(sizeof addr.sun_path - 1) + " bytes");
   std::memcpy(addr.sun_path, path.data(), path.size());
   ::unlink(path.c_str());  // a socket file nobody listens on (checked above)
-  Result<int> fd = listen_on(reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  if (!fd.ok()) return Status::Unavailable(where + fd.status().message());
+  // The mode is set before listen(): no client connects under the umask's mode first.
+  bool chmod_failed = false;
+  auto set_mode = [&] {
+    if (!mode) return 0;
+    const int rc = ::chmod(path.c_str(), static_cast<mode_t>(*mode));
+    chmod_failed = rc != 0;
+    return rc;
+  };
+  Result<int> fd = listen_on(reinterpret_cast<sockaddr*>(&addr), sizeof addr, set_mode);
+  if (!fd.ok()) {
+    if (chmod_failed) ::unlink(path.c_str());
+    char what[32] = "";
+    if (chmod_failed)
+      std::snprintf(what, sizeof what, "chmod %04o: ", static_cast<unsigned>(*mode));
+    return Status::Unavailable(where + what + fd.status().message());
+  }
   return fd;
 }
 
@@ -154,7 +175,7 @@ Result<std::unique_ptr<ConnectionAcceptor>> ConnectionAcceptor::listen(
     const GrpcAddress& address, ConnectionAcceptorOptions options) {
   std::vector<int> listeners;
   if (address.is_unix()) {
-    Result<int> fd = listen_unix(address.unix_path);
+    Result<int> fd = listen_unix(address.unix_path, options.unix_mode);
     if (!fd.ok()) return fd.status();
     listeners.push_back(*fd);
   } else {

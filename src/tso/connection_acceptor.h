@@ -20,8 +20,10 @@
 // the acceptor's own thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -41,6 +43,9 @@ struct ConnectionAcceptorOptions {
   // by then is closed, and so is one that sends anything else (gRPC's own listener gives a
   // client 120 s to finish its handshake; a connection added from a descriptor gets none).
   Duration preface_within = seconds(10);
+  // Permission bits of a Unix socket file (0..0777), set before it accepts anyone (a
+  // client needs write permission to connect); unset: what the process's umask gives.
+  std::optional<std::uint32_t> unix_mode;
 };
 
 class ConnectionAcceptor {

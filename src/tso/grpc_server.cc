@@ -267,7 +267,8 @@ class GrpcTsoServer final : public TsoServer {
     Result<GrpcAddress> address = parse_grpc_address(options_.listen, GrpcAddressUse::kListen);
     if (!address.ok()) return address.status().WithContext("gRPC listen address");
     // Our own listener, not gRPC's: see connection_acceptor.h.
-    Result<std::unique_ptr<ConnectionAcceptor>> acceptor = ConnectionAcceptor::listen(*address);
+    Result<std::unique_ptr<ConnectionAcceptor>> acceptor = ConnectionAcceptor::listen(
+        *address, ConnectionAcceptorOptions{.unix_mode = options_.unix_socket_mode});
     if (!acceptor.ok()) return acceptor.status();
     acceptor_ = std::move(*acceptor);
     grpc::ServerBuilder builder;

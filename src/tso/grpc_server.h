@@ -9,8 +9,10 @@
 // Thread safety: start() and the destructor from one thread; everything else internal.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "kairos/status.h"
@@ -24,6 +26,9 @@ struct TsoServerOptions {
   // HOST:PORT (port 0 picks a free port) or unix:PATH (refused while another process
   // serves on PATH; a socket file left by a killed server is replaced).
   std::string listen = "127.0.0.1:11190";
+  // With unix:PATH, the socket file's permission bits (0..0777; connecting needs write
+  // permission), set before any client can connect; unset: what the umask gives.
+  std::optional<std::uint32_t> unix_socket_mode;
   // The node's disciplined time, read once per request (the daemon passes its clock).
   std::function<UnixTime()> now;
   // The leader's gRPC address when this node is a follower ("" when unknown or leader);

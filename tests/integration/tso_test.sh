@@ -139,3 +139,41 @@ serve_off --state-dir "$SCRATCH/ustate" --grpc-listen "unix:" >"$SCRATCH/unix.ba
 [ "$rc" -eq 2 ] && grep -q "empty socket path in 'unix:'" "$SCRATCH/unix.bad.log" ||
   fail "--grpc-listen unix: gave rc $rc, $(cat "$SCRATCH/unix.bad.log")"
 pass "--grpc-listen unix: (no path): $(cat "$SCRATCH/unix.bad.log")"
+
+# tso.socket_mode decides who may connect: as another user (nobody), a 0600 socket of
+# root's refuses the client and a 0666 one serves it. Root itself would pass any mode.
+chmod 0711 "$SCRATCH"
+cp "$KAIROS_BIN" "$SCRATCH/kairos-for-nobody"
+chmod 0755 "$SCRATCH/kairos-for-nobody"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$SCRATCH/kairos-for-nobody" "$@"; }
+for mode in 0600 0666; do
+  printf '[tso]\nsocket_mode = "%s"\n' "$mode" >"$SCRATCH/mode.toml"
+  log=$SCRATCH/unix.mode$mode.log
+  setpriv --bounding-set -sys_time -- "$KAIROS_BIN" serve --config "$SCRATCH/mode.toml" \
+    --state-dir "$SCRATCH/ustate" --ntp-listen off --http-listen off --shm-name off \
+    --grpc-listen "$sock" >"$log" 2>&1 &
+  serve_pid=$!
+  PIDS+=("$serve_pid")
+  wait_for_log "$log" "gRPC listening on $sock"
+  [ "$(stat -c %a "$SCRATCH/tso.sock")" = "${mode#0}" ] ||
+    fail "socket_mode $mode gave mode $(stat -c %a "$SCRATCH/tso.sock")"
+  rc=0
+  out=$(as_nobody tso get --grpc "$sock" --timeout 1s 2>&1) || rc=$?
+  if [ "$mode" = 0600 ]; then
+    [ "$rc" -ne 0 ] && grep -qi "permission denied" <<<"$out" ||
+      fail "nobody on a 0600 socket: rc $rc, $out"
+    refused=$out
+  else
+    [ "$rc" -eq 0 ] || fail "nobody on a 0666 socket: rc $rc, $out"
+  fi
+  kill -TERM "$serve_pid"
+  wait "$serve_pid" || fail "serve with socket_mode $mode did not stop cleanly"
+done
+pass "tso.socket_mode: 0600 refuses another user ($refused), 0666 serves it"
+printf '[tso]\nsocket_mode = "0660"\n' >"$SCRATCH/mode.toml"
+rc=0
+serve_off --config "$SCRATCH/mode.toml" --state-dir "$SCRATCH/ustate" --grpc-listen "$ep" \
+  >"$SCRATCH/mode.tcp.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && grep -q "tso.socket_mode is for a Unix socket" "$SCRATCH/mode.tcp.log" ||
+  fail "socket_mode with a TCP listen: rc $rc, $(cat "$SCRATCH/mode.tcp.log")"
+pass "tso.socket_mode with a TCP grpc_listen is refused"

@@ -82,7 +82,7 @@ TEST(TsoConfig, AWildcardListenAddressNeedsAdvertiseWithEtcd) {
   auto check = [](const std::string& text) {
     Result<Config> c = parse_config(text, "k.toml");
     EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? validate_tso_advertise(*c) : c.status();
+    return c.ok() ? validate_tso_against_listen(*c) : c.status();
   };
   const std::string etcd = "[tso]\nstore = \"etcd\"\n";
   EXPECT_TRUE(check("grpc_listen = \"0.0.0.0:11190\"\n").ok());  // file store: no leader
@@ -95,6 +95,39 @@ TEST(TsoConfig, AWildcardListenAddressNeedsAdvertiseWithEtcd) {
   EXPECT_NE(wild.message().find("set tso.advertise"), std::string::npos) << wild.message();
   EXPECT_FALSE(check("grpc_listen = \"[::]:11190\"\n" + etcd).ok());
   EXPECT_FALSE(check("grpc_listen = \"127.0.0.1:0\"\n" + etcd).ok());
+}
+
+TEST(TsoConfig, SocketModeIsOctalAndOnlyForAUnixSocket) {
+  const std::string unix_listen = "grpc_listen = \"unix:/run/kairos/tso.sock\"\n";
+  Result<Config> c = parse_config(unix_listen + "[tso]\nsocket_mode = \"0660\"\n", "k.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tso.socket_mode, 0660u);
+  EXPECT_TRUE(validate_tso_against_listen(*c).ok());
+  EXPECT_EQ(parse_socket_mode("640").value(), 0640u);
+  EXPECT_EQ(parse_socket_mode("0000").value(), 0u);
+  for (const char* bad : {"", "66", "0o660", "0680", "1777", "07777", "rw-rw----", "-660"}) {
+    const Result<std::uint32_t> m = parse_socket_mode(bad);
+    ASSERT_FALSE(m.ok()) << bad;
+    EXPECT_NE(m.status().message().find("is not a permission mode"), std::string::npos);
+  }
+  const Status bad_key =
+      parse_config(unix_listen + "[tso]\nsocket_mode = \"0960\"\n", "k.toml").status();
+  EXPECT_NE(bad_key.message().find("socket_mode"), std::string::npos) << bad_key.message();
+  // A number is not read as octal by TOML (0660 is no TOML integer, 660 would be decimal).
+  EXPECT_FALSE(parse_config(unix_listen + "[tso]\nsocket_mode = 660\n", "k.toml").ok());
+  // Unset: the umask decides.
+  c = parse_config(unix_listen, "k.toml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->tso.socket_mode.has_value());
+  // On TCP the key would do nothing: refused, naming both keys.
+  c = parse_config("[tso]\nsocket_mode = \"0660\"\n", "k.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const Status tcp = validate_tso_against_listen(*c);
+  EXPECT_EQ(tcp.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(tcp.message().find("tso.socket_mode is for a Unix socket, but grpc_listen is "
+                               "'127.0.0.1:11190'"),
+            std::string::npos)
+      << tcp.message();
 }
 
 TEST(TsoConfig, EtcdIsReachedOverTcpAndAdvertiseMayBeAUnixSocket) {

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -376,6 +377,22 @@ TEST(ConnectionAcceptor, AUnixSocketIsOneServersAndRemovedOnStop) {
   EXPECT_EQ(second.status().message(), "another process is serving on unix:" + path.string());
   (*first)->stop();
   EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(ConnectionAcceptor, AUnixSocketFileGetsTheModeAskedFor) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("kairos-acceptor-mode-" + std::to_string(::getpid()) + ".sock");
+  // Two modes, so that at least one is not what the umask gives.
+  for (std::uint32_t mode : {0600u, 0666u}) {
+    auto acceptor = ConnectionAcceptor::listen(GrpcAddress{path.string(), {}},
+                                               ConnectionAcceptorOptions{.unix_mode = mode});
+    ASSERT_TRUE(acceptor.ok()) << acceptor.status().ToString();
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, mode);
+    (*acceptor)->stop();
+  }
 }
 
 }  // namespace
