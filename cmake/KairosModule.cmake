@@ -10,6 +10,15 @@ if(KAIROS_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(kairos_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(KAIROS_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # The fuzz targets' coverage and sanitizers reach into the library they call: without
+  # this, libFuzzer saw only the edges of the target files and ASan/UBSan checked nothing
+  # in the parsers. The targets add -fsanitize=fuzzer (libFuzzer's main) themselves.
+  target_compile_options(kairos_build_flags INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+    -fno-omit-frame-pointer)
+  target_link_options(kairos_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
 if(KAIROS_TSAN)
   target_compile_options(kairos_build_flags INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
   target_link_options(kairos_build_flags INTERFACE -fsanitize=thread)
