@@ -26,6 +26,13 @@ int main(int argc, char** argv) {
   kairos::cli::add_seq_command(app, exit_code);
   kairos::cli::add_tso_command(app, exit_code);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0. Every usage error (unknown flag, a value that does not
+    // convert, a missing subcommand) exits 2, as the subcommands' own checks of flag
+    // values do, not with CLI11's per-error codes (104, 109, ...).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return exit_code;
 }
