@@ -42,9 +42,9 @@ void print(const TimeInterval& i, bool json) {
 
 int run_now(const NowFlags& flags) {
   BoundedClock clock;
-  if (clock.open(flags.shm_name) != BoundedError::kOk) {
+  if (const BoundedError e = clock.open(flags.shm_name); e != BoundedError::kOk) {
     std::fprintf(stderr, "kairos now: %s\n", clock.message().c_str());
-    return 1;
+    return e == BoundedError::kInvalidArgument ? 2 : 1;  // a bad --shm-name is a bad flag
   }
   TimeInterval i;
   const BoundedError e = clock.now(i);
@@ -78,7 +78,8 @@ void add_now_command(CLI::App& app, int& exit_code) {
       "now",
       "Print bounded time [earliest, latest] (ns since the Unix epoch) from the daemon's\n"
       "shared-memory segment, with midpoint, error bound and status. Exit status 1 when\n"
-      "the segment is missing or unreadable, or the reading is stale or unsynchronized.");
+      "the segment is missing or unreadable, or the reading is stale or unsynchronized;\n"
+      "2 on bad flags.");
   cmd->add_option("--shm-name", flags->shm_name,
                   "Shared-memory name the daemon publishes at (its --shm-name; default /kairos)");
   cmd->add_flag("--json", flags->json,

@@ -54,8 +54,10 @@ int run_query(const QueryFlags& f) {
     return 2;
   }
   Result<io::SocketAddress> server = io::SocketAddress::resolve(f.server, ntp::kDefaultPort);
-  if (!server.ok()) {
-    std::fprintf(stderr, "kairos query: %s\n", server.status().message().c_str());
+  if (!server.ok() || server->port() == 0) {
+    std::fprintf(stderr, "kairos query: %s\n",
+                 server.ok() ? ("'" + f.server + "': port 0 is no server's port").c_str()
+                             : server.status().message().c_str());
     return 2;
   }
   // The daemon's own NTP client, so a query measures what `kairos serve` would: kernel

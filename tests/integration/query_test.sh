@@ -97,4 +97,7 @@ rc=0; "$KAIROS_BIN" query "127.0.0.1:$port" -n 1 --timeout 300ms 2>"$SCRATCH/to.
 [ "$rc" -eq 1 ] && grep -q "no reply within 300ms" "$SCRATCH/to.err" || fail "timeout: rc=$rc $(cat "$SCRATCH/to.err")"
 rc=0; "$KAIROS_BIN" query "no-such-host.invalid" -n 1 2>"$SCRATCH/dns.err" || rc=$?
 [ "$rc" -eq 2 ] && grep -q "cannot resolve" "$SCRATCH/dns.err" || fail "bad host: rc=$rc"
-pass "query reports refused ports, timeouts and bad hosts"
+rc=0; "$KAIROS_BIN" query "127.0.0.1:0" -n 1 2>"$SCRATCH/port0.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q "port 0 is no server's port" "$SCRATCH/port0.err" ||
+  fail "port 0: rc=$rc $(cat "$SCRATCH/port0.err")"
+pass "query reports refused ports, timeouts, bad hosts and port 0"

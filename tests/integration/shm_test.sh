@@ -86,6 +86,10 @@ rc=0; "$KAIROS_BIN" now --shm-name "$NAME" 2>"$SCRATCH/gone.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "missing segment exit code $rc"
 grep -q "no bounded-clock segment $NAME" "$SCRATCH/gone.err" || fail "missing message: $(cat "$SCRATCH/gone.err")"
 pass "SIGTERM removes the segment; readers say it is missing"
+rc=0; "$KAIROS_BIN" now --shm-name "no-slash" 2>"$SCRATCH/badname.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q "shm name 'no-slash' must be '/' followed by" "$SCRATCH/badname.err" ||
+  fail "bad --shm-name: rc $rc, $(cat "$SCRATCH/badname.err")"
+pass "a bad --shm-name is a usage error (exit 2)"
 
 # 4. Hand-made segments: an older and a newer layout, and a foreign file.
 python3 - "$NAME" <<'PY'
