@@ -219,8 +219,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "TESTING ONLY: act as if the system clock drifted this many ppm (+ = fast)");
   cmd->add_option("--grpc-listen", flags->grpc_listen,
                   "HOST:PORT for the gRPC API (timestamp oracle, sequencer), unix:PATH for a\n"
-                  "Unix socket (local clients only; its file mode decides who connects), or\n"
-                  "'off'. Default: 127.0.0.1:11190 (config key grpc_listen)");
+                  "Unix socket (local clients only; its file mode decides who connects: config\n"
+                  "key [tso] socket_mode, else the umask), or 'off'. Default: 127.0.0.1:11190\n"
+                  "(config key grpc_listen)");
   cmd->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }
 
