@@ -1,8 +1,8 @@
 // HostPort: a "HOST[:PORT]" as given on a command line or in a config file.
 //
 // Accepted forms: "host", "host:123", "1.2.3.4:123", "[::1]:123", "[::1]", "::1" (an IPv6
-// literal without brackets takes no port). The host is not resolved here. Errors name
-// the text and what is wrong.
+// literal without brackets takes no port; brackets hold nothing but an IPv6 literal). The
+// host is not resolved here. Errors name the text and what is wrong.
 //
 // Thread safety: plain value.
 #pragma once

@@ -26,6 +26,11 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
       return Status::InvalidArgument("missing ']' in " + quoted);
     }
     host = text.substr(1, close - 1);
+    // Brackets hold an IPv6 literal (RFC 3986); around a name they would be lost in
+    // to_string(), and "[unix]:1" would read back as gRPC's Unix socket "unix:1".
+    if (!host.empty() && host.find(':') == std::string_view::npos) {
+      return Status::InvalidArgument("brackets are for IPv6 addresses only, in " + quoted);
+    }
     const std::string_view rest = text.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') return Status::InvalidArgument("expected ':' after ']' in " + quoted);

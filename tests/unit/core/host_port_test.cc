@@ -21,13 +21,15 @@ TEST(HostPort, FormatsWithBracketsForIpv6) {
 
 TEST(HostPort, RejectsWithReasons) {
   for (const char* bad : {"", ":123", "host:", "host:70000", "host:12x", "[::1", "[::1]x",
-                          "[]:1", "bad host:1", "a/b:1"}) {
+                          "[]:1", "bad host:1", "a/b:1", "[unix]:0", "[1.2.3.4]:5"}) {
     Result<HostPort> r = parse_host_port(bad, 1);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
   }
   EXPECT_NE(parse_host_port("host:70000", 1).status().message().find("0 to 65535"),
             std::string::npos);
+  EXPECT_EQ(parse_host_port("[unix]:0", 1).status().message(),
+            "brackets are for IPv6 addresses only, in '[unix]:0'");
 }
 
 // Found by host_port_fuzz: a 297-byte bare IPv6-looking host parsed, but its to_string()

@@ -30,6 +30,10 @@ TEST(GrpcAddress, TcpNeedsAWrittenPort) {
   EXPECT_EQ(error("127.0.0.1:99999"), "port must be a number from 0 to 65535 in '127.0.0.1:99999'");
   EXPECT_EQ(error(":80"), "empty host in ':80'");
   EXPECT_EQ(error("x y:1"), "invalid character in host of 'x y:1'");
+  // Found by grpc_address_fuzz: TCP host "unix" on port 0, whose target "unix:0" is gRPC's
+  // Unix socket "0". Brackets are for IPv6 literals only.
+  EXPECT_EQ(error("[unix]:0", GrpcAddressUse::kListen),
+            "brackets are for IPv6 addresses only, in '[unix]:0'");
 }
 
 TEST(GrpcAddress, UnixSocketPaths) {
