@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <limits>
 #include <mutex>
@@ -70,8 +71,15 @@ class SequencerService final : public pb::Sequencer::Service {
 // polls the socket answers the request (no hand-off to a handler thread per message),
 // starts the next read at once, and writes responses one at a time, in order. An error
 // ends the stream with its status once the responses before it are written.
+//
+// Reading pauses while kMaxPendingResponses responses wait to be written, and resumes when
+// one is: a client that sends requests but does not read the responses is held back by
+// HTTP/2 flow control instead of growing the queue without bound.
 class TimestampStream {
  public:
+  // Our client keeps at most a few stream messages in flight (TsoClientOptions).
+  static constexpr std::size_t kMaxPendingResponses = 16;
+
   enum class Op { kAccepted, kRead, kWritten, kFinished };
   // What a completion-queue tag points to.
   struct Tag {
@@ -128,7 +136,11 @@ class TimestampStream {
     resp.set_first(*first);
     resp.set_count(req_.count());
     if (!writing_) write();
-    read();
+    if (pending_.size() < kMaxPendingResponses) {
+      read();
+    } else {
+      read_paused_ = true;  // resumed by on_written (a write is in progress)
+    }
   }
 
   void read() {
@@ -149,6 +161,11 @@ class TimestampStream {
       pending_.clear();
     } else if (!pending_.empty()) {
       write();
+    }
+    if (read_paused_) {
+      read_paused_ = false;
+      if (write_failed_) return end_reading(grpc::Status::OK);
+      read();
     }
     finish_if_done();
   }
@@ -176,6 +193,7 @@ class TimestampStream {
   bool reading_ = true;
   bool writing_ = false;
   bool write_failed_ = false;
+  bool read_paused_ = false;  // no read in progress: too many responses wait to be written
   bool finishing_ = false;
   int ops_ = 0;          // operations started and not yet completed
   grpc::Status status_;  // the stream's end

@@ -1,7 +1,7 @@
 // What one client can make the gRPC server hold: sequence calls beyond the server's
 // threads fail at once with RESOURCE_EXHAUSTED instead of piling up threads, the server
 // tells clients how many streams a connection may have open, and a connection with no call
-// open is closed after a while.
+// open is closed after a while; a client that reads no answers is held back.
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -111,6 +114,46 @@ TEST_F(GrpcServerLimits, SequenceCallsBeyondTheThreadLimitFailAtOnce) {
 // A TCP connection to `port` on loopback that has sent HTTP/2's client preface and an
 // empty SETTINGS frame, and whose reads give up after `read_timeout` (a server that says
 // nothing fails a test, not hangs it); -1 on failure.
+// A client that sends timestamp requests and never reads the answers. The server stops
+// reading the stream once its answers back up (flow control holds them in the client's
+// 64 KiB receive window: 3,855 answers, and 16 more wait in the server), so what it takes
+// from the stream is bounded by that, not by what the client sends (before the server
+// paused reading, it read all 200,000 in this test). The client is held back instead.
+TEST(GrpcServerBackpressure, AClientThatReadsNoAnswersIsHeldBackNotQueuedFor) {
+  ManualClock clock;
+  testing::MemoryStore store;
+  TimestampOracle oracle{store, {}};
+  Sequencer sequencer{store, {}};
+  ASSERT_TRUE(oracle.recover(clock.realtime()).ok());
+  std::atomic<int> checks{0};  // may_serve runs twice per request the server reads
+  Result<std::unique_ptr<TsoServer>> server =
+      TsoServer::start({.listen = "127.0.0.1:0",
+                        .now = [&] { return clock.realtime(); },
+                        .may_serve = [&] { return ++checks, Status::Ok(); }},
+                       oracle, sequencer);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);  // the receive window stays at its 64 KiB
+  auto stub = pb::TimestampOracle::NewStub(grpc::CreateCustomChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  auto stream = stub->GetTimestamps(&ctx);
+  pb::TimestampRequest request;
+  request.set_count(1);
+  constexpr int kToSend = 200'000;
+  int sent = 0;
+  while (sent < kToSend && stream->Write(request)) ++sent;  // blocks once held back
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  (*server)->shutdown();
+  const int read = checks.load() / 2;
+  EXPECT_LT(read, 10'000) << "the server read " << read << " of " << sent << " requests";
+  EXPECT_GT(read, 16);  // it did answer until the window was full
+  // (The client could send more than the server read: gRPC takes a few MB of a stream's
+  // requests into its own buffers. Holding it back from there is gRPC's flow control.)
+  std::printf("the server read %d of %d requests sent\n", read, sent);
+}
+
 int open_http2(int port, Duration read_timeout) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
