@@ -295,9 +295,9 @@ class GrpcTsoServer final : public TsoServer {
     builder.SetMaxReceiveMessageSize(4096);  // requests are a few bytes
     // Bounds on what one client can make us hold: threads for sequence calls, streams per
     // connection (HTTP/2 asks for at least 100; more wait for one to end), and requests
-    // buffered per stream: with BDP probing, gRPC widened a stream's receive window to a
-    // few MB while the stream was not being read (607,098 requests taken from a client
-    // that read no answers), without it the window stays at 64 KiB (19,982).
+    // buffered per stream: with BDP probing, gRPC took 607,098 requests (about 5 MB) into
+    // a stream that was not being read before flow control held its client back; without
+    // it, about 20,000 (some 160 KB).
     grpc::ResourceQuota quota("kairos-tso");
     quota.SetMaxThreads(options_.max_sequence_threads);
     builder.SetResourceQuota(quota);

@@ -150,9 +150,9 @@ TEST(GrpcServerBackpressure, AClientThatReadsNoAnswersIsHeldBackNotQueuedFor) {
   const int read = checks.load() / 2;
   EXPECT_LT(read, 10'000) << "the server read " << read << " of " << sent << " requests";
   EXPECT_GT(read, 16);  // it did answer until the window was full
-  // What gRPC took in beyond that sits in its buffers, bounded by the stream's receive
-  // window: 64 KiB of requests (about 20,000 here). With BDP probing the server widened
-  // it to a few MB (607,098 requests).
+  // What gRPC took in beyond that sits in its buffers until flow control holds the
+  // client back: about 20,000 requests (some 160 KB) here; with BDP probing on the
+  // server, 607,098 (about 5 MB).
   EXPECT_LT(sent, 100'000);
   std::printf("the server read %d of %d requests sent\n", read, sent);
 }
